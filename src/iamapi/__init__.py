@@ -1,0 +1,76 @@
+"""iamapi: call AWS IAM-protected HTTP APIs with correct SigV4 and errors that explain themselves.
+
+>>> from iamapi import IamApiClient
+>>> client = IamApiClient("https://abc123.execute-api.eu-west-1.amazonaws.com/prod")
+>>> client.get("/pets", params={"type": "dog"})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iamapi._endpoints import Endpoint
+from iamapi._exceptions import (
+    AccessDeniedError,
+    ApiError,
+    Attempt,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    ConnectionLostError,
+    CredentialsError,
+    DeadlineExceededError,
+    ForeignHostError,
+    GatewayError,
+    IamApiError,
+    InsecureURLError,
+    IntegrationError,
+    InvalidHeaderError,
+    InvalidURLError,
+    NoCredentialsError,
+    PayloadTooLargeError,
+    RedirectError,
+    RegionNotFoundError,
+    RequestTimeoutError,
+    RouteNotFoundError,
+    ThrottledError,
+    TransportError,
+    UnsignableBodyError,
+)
+
+__all__ = [
+    "AccessDeniedError",
+    "ApiError",
+    "Attempt",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectionLostError",
+    "CredentialsError",
+    "DeadlineExceededError",
+    "Endpoint",
+    "ForeignHostError",
+    "GatewayError",
+    "IamApiError",
+    "InsecureURLError",
+    "IntegrationError",
+    "InvalidHeaderError",
+    "InvalidURLError",
+    "NoCredentialsError",
+    "PayloadTooLargeError",
+    "RedirectError",
+    "RegionNotFoundError",
+    "RequestTimeoutError",
+    "RouteNotFoundError",
+    "ThrottledError",
+    "TransportError",
+    "UnsignableBodyError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from iamapi._version import VERSION
+
+        return VERSION
+    raise AttributeError(f"module 'iamapi' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+"""The version of the iamapi distribution."""
+
+__all__ = ["VERSION"]
+
+VERSION = "0.1.0.dev0"

@@ -117,9 +117,7 @@ def _canonical_value(value: str) -> str:
     return value
 
 
-def canonical_headers(
-    headers: Iterable[tuple[str, str]], signed: Iterable[str]
-) -> tuple[str, str]:
+def canonical_headers(headers: Iterable[tuple[str, str]], signed: Iterable[str]) -> tuple[str, str]:
     """Return ``(canonical header block, signed header list)``.
 
     ``headers`` are the (name, value) pairs as sent, repeated names included, in

@@ -1,0 +1,301 @@
+"""SigV4 signing: a transport-neutral :class:`Signer` and the requests auth object.
+
+The :class:`Signer` turns (method, host, path, query, headers, payload hash,
+frozen credentials, time) into the headers to add, through the steps in
+:mod:`iamapi._canonical`. It caches signing keys per (secret, date, region,
+service), so a request costs one HMAC chain of two steps, not six.
+
+What is signed, by default: ``host``, every ``x-amz-*`` header, ``content-type``
+when present, and the headers the caller names in ``sign_headers``. Headers
+that proxies and HTTP libraries rewrite (``accept-encoding``, ``connection``,
+``user-agent``, ``content-length``) are left out, so those rewrites cannot
+break a signature.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional, Protocol
+
+from requests.auth import AuthBase
+
+from iamapi._canonical import (
+    authorization_header,
+    canonical_headers,
+    canonical_query,
+    canonical_request,
+    canonical_uri,
+    credential_scope,
+    derive_signing_key,
+    sign_string,
+    string_to_sign,
+)
+from iamapi._redaction import mask_access_key, redact_text
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "CredentialsLike",
+    "SigV4Auth",
+    "Signer",
+    "SigningResult",
+    "sign_prepared",
+    "split_target",
+]
+
+_KEY_CACHE_LIMIT = 16
+
+
+class CredentialsLike(Protocol):
+    """One consistent generation of credentials (``FrozenCredentials`` or botocore's)."""
+
+    @property
+    def access_key(self) -> str:
+        """The access key id."""
+
+    @property
+    def secret_key(self) -> str:
+        """The secret access key."""
+
+    @property
+    def token(self) -> Optional[str]:
+        """The session token of temporary credentials, else ``None``."""
+
+
+@dataclass(frozen=True)
+class SigningResult:
+    """What one signature was made of, kept for the signature-mismatch diff.
+
+    ``headers`` are the headers the signer adds to the request (``X-Amz-Date``,
+    ``X-Amz-Security-Token`` when there is a token, ``Authorization``). The repr
+    shows neither the signature nor the token.
+    """
+
+    amz_date: str
+    scope: str
+    canonical_request: str
+    string_to_sign: str
+    signed_headers: str
+    access_key: str
+    headers: dict[str, str] = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"SigningResult(amz_date={self.amz_date!r}, scope={self.scope!r}, "
+            f"signed_headers={self.signed_headers!r}, "
+            f"access_key={mask_access_key(self.access_key)!r})"
+        )
+
+    def redacted_canonical_request(self) -> str:
+        """The canonical request with the session token masked, for logs and ``-v``."""
+        return redact_text(self.canonical_request)
+
+
+class Signer:
+    """Signs requests for one region and service; safe to share between threads.
+
+    ``sign_headers`` names extra headers to sign (any case). With
+    ``content_sha256_header`` the payload hash is also sent and signed as
+    ``x-amz-content-sha256`` (needed by Lambda function URLs behind CloudFront
+    origin access control). ``normalize_path=False`` keeps dot segments and
+    duplicate slashes (S3's rule; API Gateway normalizes).
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        service: str = "execute-api",
+        sign_headers: Iterable[str] = (),
+        content_sha256_header: bool = False,
+        normalize_path: bool = True,
+    ) -> None:
+        self.region = region
+        self.normalize_path = normalize_path
+        self.service = service
+        self.content_sha256_header = content_sha256_header
+        self._extra = frozenset(name.lower() for name in sign_headers)
+        self._keys: dict[tuple[str, str], bytes] = {}
+
+    def __repr__(self) -> str:
+        return f"Signer(region={self.region!r}, service={self.service!r})"
+
+    def _signing_key(self, secret_key: str, datestamp: str) -> bytes:
+        cache_key = (secret_key, datestamp)
+        key = self._keys.get(cache_key)
+        if key is None:
+            key = derive_signing_key(secret_key, datestamp, self.region, self.service)
+            if len(self._keys) >= _KEY_CACHE_LIMIT:
+                self._keys.clear()
+            self._keys[cache_key] = key
+        return key
+
+    def sign(
+        self,
+        *,
+        method: str,
+        host: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[str, str]],
+        payload_hash: str,
+        credentials: CredentialsLike,
+        now: Optional[float] = None,
+        signed_header_names: Optional[Iterable[str]] = None,
+    ) -> SigningResult:
+        """Sign one request and return the headers to add with what was signed.
+
+        ``host`` is the ``Host`` header value as sent, ``path`` and ``query`` the
+        request target exactly as sent (``query`` without ``?``), ``headers`` the
+        other headers as sent. ``signed_header_names`` overrides the default
+        choice of headers to sign (the test vectors sign every header).
+        """
+        stamp = time.gmtime(time.time() if now is None else now)
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", stamp)
+        datestamp = amz_date[:8]
+        added: list[tuple[str, str]] = [("host", host), ("x-amz-date", amz_date)]
+        token = credentials.token
+        if token:
+            added.append(("x-amz-security-token", token))
+        if self.content_sha256_header:
+            added.append(("x-amz-content-sha256", payload_hash))
+        all_headers = [*added]
+        names: set[str] = {"host", "x-amz-date"}
+        for name, value in headers:
+            lower = name.lower()
+            if lower in ("host", "x-amz-date", "authorization", "x-amz-security-token"):
+                continue
+            all_headers.append((name, value))
+            if signed_header_names is None and (
+                lower.startswith("x-amz-") or lower == "content-type" or lower in self._extra
+            ):
+                names.add(lower)
+        if token:
+            names.add("x-amz-security-token")
+        if self.content_sha256_header:
+            names.add("x-amz-content-sha256")
+        if signed_header_names is not None:
+            names.update(name.lower() for name in signed_header_names)
+        block, signed = canonical_headers(all_headers, names)
+        canonical = canonical_request(
+            method.upper(),
+            canonical_uri(path, normalize=self.normalize_path),
+            canonical_query(query),
+            block,
+            signed,
+            payload_hash,
+        )
+        scope = credential_scope(datestamp, self.region, self.service)
+        to_sign = string_to_sign(amz_date, scope, canonical)
+        signature = sign_string(self._signing_key(credentials.secret_key, datestamp), to_sign)
+        out = {"X-Amz-Date": amz_date}
+        if token:
+            out["X-Amz-Security-Token"] = token
+        if self.content_sha256_header:
+            out["X-Amz-Content-Sha256"] = payload_hash
+        out["Authorization"] = authorization_header(
+            credentials.access_key, scope, signed, signature
+        )
+        return SigningResult(
+            amz_date=amz_date,
+            scope=scope,
+            canonical_request=canonical,
+            string_to_sign=to_sign,
+            signed_headers=signed,
+            access_key=credentials.access_key,
+            headers=out,
+        )
+
+
+def split_target(path_url: str) -> tuple[str, str]:
+    """Split a request target (``/a/b?x=1``) into path and raw query."""
+    path, _, query = path_url.partition("?")
+    return path or "/", query
+
+
+def _host_header(request: requests.PreparedRequest) -> str:
+    host = request.headers.get("Host")
+    if host:
+        return str(host)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(request.url or "")
+    hostname = parts.hostname or ""
+    if ":" in hostname:
+        hostname = f"[{hostname}]"
+    port = parts.port
+    default = 443 if parts.scheme == "https" else 80
+    return hostname if port in (None, default) else f"{hostname}:{port}"
+
+
+def sign_prepared(
+    request: requests.PreparedRequest,
+    signer: Signer,
+    credentials: CredentialsLike,
+    *,
+    now: Optional[float] = None,
+    unsigned_payload: bool = False,
+) -> SigningResult:
+    """Sign a prepared request in place, exactly as requests will send it."""
+    from iamapi._body import payload_hash
+
+    body_hash = payload_hash(request, unsigned_payload=unsigned_payload)
+    path, query = split_target(request.path_url)
+    result = signer.sign(
+        method=request.method or "GET",
+        host=_host_header(request),
+        path=path,
+        query=query,
+        headers=request.headers.items(),
+        payload_hash=body_hash,
+        credentials=credentials,
+        now=now,
+    )
+    request.headers.update(result.headers)
+    return result
+
+
+class SigV4Auth(AuthBase):
+    """A ``requests`` auth object that signs with SigV4, for your own ``requests.Session``.
+
+    ``credentials`` is a botocore ``Credentials`` (static or refreshable) or a
+    :class:`~iamapi.FrozenCredentials`; without it, credentials come from the
+    standard AWS chain (``profile=`` selects a profile), resolved on first use.
+    Every request reads the credentials once, so a refresh never mixes two
+    generations in one signature.
+
+    >>> session = requests.Session()  # doctest: +SKIP
+    >>> session.auth = SigV4Auth(region="eu-west-1")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        service: str = "execute-api",
+        credentials: object = None,
+        profile: Optional[str] = None,
+        sign_headers: Iterable[str] = (),
+        unsigned_payload: bool = False,
+    ) -> None:
+        from iamapi._credentials import CredentialProvider
+
+        self.signer = Signer(region=region, service=service, sign_headers=sign_headers)
+        self.credentials = CredentialProvider(profile=profile, credentials=credentials)
+        self.unsigned_payload = unsigned_payload
+
+    def __repr__(self) -> str:
+        return f"SigV4Auth(region={self.signer.region!r}, service={self.signer.service!r})"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Sign ``request`` (called by requests once the body is final)."""
+        sign_prepared(
+            request,
+            self.signer,
+            self.credentials.get(),
+            unsigned_payload=self.unsigned_payload,
+        )
+        return request

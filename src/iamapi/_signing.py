@@ -216,7 +216,8 @@ def split_target(path_url: str) -> tuple[str, str]:
     return path or "/", query
 
 
-def _host_header(request: requests.PreparedRequest) -> str:
+def host_header(request: requests.PreparedRequest) -> str:
+    """The ``Host`` header value the request will carry (http.client's rule)."""
     host = request.headers.get("Host")
     if host:
         return str(host)
@@ -246,7 +247,7 @@ def sign_prepared(
     path, query = split_target(request.path_url)
     result = signer.sign(
         method=request.method or "GET",
-        host=_host_header(request),
+        host=host_header(request),
         path=path,
         query=query,
         headers=request.headers.items(),

@@ -1,0 +1,783 @@
+"""``IamApiClient``: a requests-style client that signs every attempt and explains every failure."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union
+from urllib.parse import urlsplit
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from iamapi._body import body_position, rewind
+from iamapi._canonical import EMPTY_SHA256
+from iamapi._endpoints import Endpoint
+from iamapi._exceptions import (
+    Attempt,
+    ConfigurationError,
+    ConnectError,
+    ConnectionLostError,
+    DeadlineExceededError,
+    ForeignHostError,
+    GatewayError,
+    IamApiError,
+    InsecureURLError,
+    InvalidHeaderError,
+    InvalidURLError,
+    RedirectError,
+    RequestTimeoutError,
+    TransportError,
+)
+from iamapi._redaction import redact_text
+from iamapi._retry import RetryBudget, RetryPolicy
+from iamapi._signing import Signer, SigningResult
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from iamapi._credentials import CredentialProvider
+
+__all__ = ["DEFAULT_TIMEOUT", "IamApiClient"]
+
+logger = logging.getLogger("iamapi")
+
+DEFAULT_TIMEOUT = (5.0, 30.0)
+"""Connect and read timeouts in seconds: API Gateway gives up on an integration after 29 s."""
+
+Timeout = Union[float, tuple[float, float]]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
+_WIRE_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
+_LOWER_ESCAPE = re.compile(r"%(?:[a-f][0-9a-fA-F]|[0-9A-F][a-f])")
+_RECOVERABLE_AUTH = frozenset({"clock_skew", "expired_token"})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+def _wire_url(url: str) -> str:
+    """The URL exactly as urllib3 will send it, so the signature covers those bytes.
+
+    requests leaves a few characters (``[``, ``]``, ``{``, lower-case percent
+    escapes) that urllib3 rewrites when it writes the request line; passing the
+    URL through urllib3's parser first makes the signed target and the sent one
+    identical.
+    """
+    parts = urlsplit(url)
+    target = parts.path + ("?" + parts.query if parts.query else "")
+    if _WIRE_SAFE.match(target) and not _LOWER_ESCAPE.search(target):
+        return url
+    from urllib3.util import parse_url
+
+    return str(parse_url(url).url)
+
+
+def _check_headers(headers: Mapping[str, Any]) -> None:
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or name.strip() != name or ":" in name:
+            raise InvalidHeaderError(
+                f"Header name {name!r} is not valid: use a non-empty name without spaces or ':'."
+            )
+        if value is None:
+            continue
+        if isinstance(value, bytes):
+            text = value.decode("latin-1")
+        elif isinstance(value, str):
+            text = value
+        else:
+            raise InvalidHeaderError(
+                f"Header {name!r} must be a str or bytes, not {type(value).__name__}: "
+                f"pass str({value!r})."
+            )
+        if "\r" in text or "\n" in text or "\x00" in text:
+            raise InvalidHeaderError(
+                f"Header {name!r} holds a line break or NUL, which would split the HTTP request. "
+                "Remove CR, LF and NUL characters from the value."
+            )
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidHeaderError(
+                f"Header {name!r} holds characters HTTP/1.1 cannot carry (only Latin-1 is "
+                "allowed). Percent-encode or base64-encode the value."
+            ) from None
+
+
+class IamApiClient:
+    """A SigV4-signing HTTP client for one API base URL.
+
+    ``base_url`` is the API's invoke URL with its stage
+    (``https://abc123.execute-api.eu-west-1.amazonaws.com/prod``); paths given to
+    the verbs are appended to its path. Region and service come from the URL
+    unless passed. Credentials come from ``credentials=`` (a botocore
+    ``Credentials`` or :class:`~iamapi.FrozenCredentials`), else from the
+    standard AWS chain (``profile=`` picks a profile); ``role_arn=`` assumes a
+    role on top and refreshes it before it expires. ``auth=`` replaces the
+    built-in signer with any ``requests`` auth object.
+
+    Every attempt is signed afresh. Failures raise a :class:`~iamapi.GatewayError`
+    subclass with a cause and a fix (``raise_for_status=False`` returns the
+    response instead; :meth:`diagnose` explains it later). The client is safe to
+    share between threads and is a context manager.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        region: Optional[str] = None,
+        service: Optional[str] = None,
+        profile: Optional[str] = None,
+        credentials: object = None,
+        role_arn: Optional[str] = None,
+        role_session_name: Optional[str] = None,
+        external_id: Optional[str] = None,
+        session: Optional[requests.Session] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[Timeout] = DEFAULT_TIMEOUT,
+        auth: Optional[requests.auth.AuthBase] = None,
+        retry: Union[RetryPolicy, int, bool, None] = True,
+        raise_for_status: bool = True,
+        allow_http: bool = False,
+        verify: Union[bool, str] = True,
+        sign_headers: Iterable[str] = (),
+        unsigned_payload: bool = False,
+        follow_unsigned_redirects: bool = False,
+        max_redirects: int = 5,
+    ) -> None:
+        self.endpoint = Endpoint.parse(base_url, region=region, service=service, profile=profile)
+        if self.endpoint.scheme == "http" and not (allow_http or self.endpoint.is_loopback):
+            raise InsecureURLError(
+                f"Refusing plain http:// to {self.endpoint.netloc}: credentials-signed requests "
+                "should travel over TLS. Use https://, or pass allow_http=True if this host is "
+                "on a network you trust."
+            )
+        self.headers: dict[str, str] = dict(headers or {})
+        _check_headers(self.headers)
+        self.timeout = timeout
+        self.retry = RetryPolicy.coerce(retry)
+        self.raise_for_status = raise_for_status
+        self.verify = verify
+        self.unsigned_payload = unsigned_payload
+        self.follow_unsigned_redirects = follow_unsigned_redirects
+        self.max_redirects = max_redirects
+        self.auth = auth
+        self.signer = Signer(
+            region=self.endpoint.region,
+            service=self.endpoint.service,
+            sign_headers=sign_headers,
+        )
+        self._credential_options = {
+            "profile": profile,
+            "credentials": credentials,
+            "role_arn": role_arn,
+            "role_session_name": role_session_name,
+            "external_id": external_id,
+            "region": self.endpoint.region,
+        }
+        self._credentials: Optional[CredentialProvider] = None
+        self._credentials_lock = threading.Lock()
+        self._owns_session = session is None
+        self.session = session if session is not None else self._new_session()
+        self.budget = RetryBudget()
+        self.clock_offset = 0.0
+        self._rng = random.Random()
+        self._env_settings: Optional[dict[str, Any]] = None
+        if self.endpoint.kind == "vpc_endpoint" and not any(
+            name.lower() in ("host", "x-apigw-api-id") for name in self.headers
+        ):
+            raise ConfigurationError(
+                f"{self.endpoint.netloc} is a VPC endpoint name: API Gateway needs to know which "
+                "private API to call. Pass headers={'x-apigw-api-id': '<api-id>'} (or a Host "
+                "header naming '<api-id>.execute-api.<region>.amazonaws.com')."
+            )
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    # -- credentials -----------------------------------------------------------------
+
+    @property
+    def credentials(self) -> CredentialProvider:
+        """The credential provider, resolved on first use."""
+        provider = self._credentials
+        if provider is None:
+            with self._credentials_lock:
+                provider = self._credentials
+                if provider is None:
+                    from iamapi._credentials import CredentialProvider
+
+                    provider = CredentialProvider(**self._credential_options)  # type: ignore[arg-type]
+                    self._credentials = provider
+        return provider
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool (only when the client created the session)."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> IamApiClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"IamApiClient({self.endpoint.url!r}, region={self.endpoint.region!r}, "
+            f"service={self.endpoint.service!r})"
+        )
+
+    # -- verbs -----------------------------------------------------------------------
+
+    def get(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed GET. Keyword arguments as for :meth:`request`."""
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed HEAD."""
+        return self.request("HEAD", path, **kwargs)
+
+    def options(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed OPTIONS."""
+        return self.request("OPTIONS", path, **kwargs)
+
+    def post(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed POST (not retried unless ``idempotent=True`` or an idempotency key)."""
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed PUT."""
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed PATCH (not retried unless ``idempotent=True`` or an idempotency key)."""
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str = "", **kwargs: Any) -> requests.Response:
+        """Send a signed DELETE."""
+        return self.request("DELETE", path, **kwargs)
+
+    # -- URL -------------------------------------------------------------------------
+
+    def url_for(self, path: str = "") -> str:
+        """The full URL for ``path``: appended to the base URL's path, stage kept.
+
+        A full URL on the client's host is returned as is; another host raises
+        :class:`~iamapi.ForeignHostError`.
+        """
+        if not isinstance(path, str):
+            raise InvalidURLError(f"The path must be a string, not {type(path).__name__}.")
+        if "://" in path.split("?", 1)[0]:
+            other = Endpoint.parse(path, region=self.endpoint.region)
+            if (other.scheme, other.netloc) != (self.endpoint.scheme, self.endpoint.netloc):
+                raise ForeignHostError(
+                    f"{other.scheme}://{other.netloc} is not this client's host "
+                    f"({self.endpoint.scheme}://{self.endpoint.netloc}); the client signs only "
+                    "for its own API. Create another IamApiClient for that URL."
+                )
+            return path
+        if any(c in path for c in "\r\n\x00"):
+            raise InvalidURLError("The path holds a line break or NUL; remove it.")
+        if path and not path.startswith(("/", "?")):
+            path = "/" + path
+        return f"{self.endpoint.scheme}://{self.endpoint.netloc}{self.endpoint.base_path}{path}"
+
+    # -- the request -----------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str = "",
+        *,
+        params: Any = None,
+        data: Any = None,
+        json: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        cookies: Any = None,
+        timeout: Optional[Timeout] = None,
+        stream: bool = False,
+        idempotent: Optional[bool] = None,
+        retry: Union[RetryPolicy, int, bool, None] = None,
+        deadline: Optional[float] = None,
+        raise_for_status: Optional[bool] = None,
+        allow_redirects: bool = True,
+    ) -> requests.Response:
+        """Sign and send one request; retry it when that is safe; raise on failure.
+
+        ``params``, ``data``, ``json``, ``headers``, ``files``, ``cookies``,
+        ``timeout`` and ``stream`` mean what they mean in ``requests``.
+        ``idempotent=True`` lets POST/PATCH be retried (``False`` forbids any
+        retry that could repeat the call). ``retry`` overrides the client's
+        policy for this call. ``deadline`` is the number of seconds the whole call
+        may take, retries included (in a Lambda function:
+        ``context.get_remaining_time_in_millis() / 1000 - margin``).
+        """
+        if not isinstance(method, str) or not method.isalpha():
+            raise ConfigurationError(f"HTTP method {method!r} is not valid: use e.g. 'GET'.")
+        method = method.upper()
+        policy = self.retry if retry is None else RetryPolicy.coerce(retry)
+        merged: dict[str, Any] = {**self.headers, **(headers or {})}
+        if headers:
+            _check_headers(headers)
+        prepared = self._prepare(
+            method, self.url_for(path), params, data, json, merged, files, cookies
+        )
+        started = time.monotonic()
+        limits = [t for t in (deadline, policy.total_timeout) if t is not None]
+        ends_at = started + min(limits) if limits else None
+        if raise_for_status is None:
+            raise_for_status = self.raise_for_status
+        return self._send_with_retries(
+            prepared,
+            policy=policy,
+            timeout=self.timeout if timeout is None else timeout,
+            stream=stream,
+            opted_in=idempotent,
+            ends_at=ends_at,
+            raise_for_status=self.raise_for_status
+            if raise_for_status is None
+            else raise_for_status,
+            allow_redirects=allow_redirects,
+        )
+
+    def _prepare(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        data: Any,
+        json: Any,
+        headers: dict[str, Any],
+        files: Any,
+        cookies: Any,
+    ) -> requests.PreparedRequest:
+        session_headers = self.session.headers
+        all_headers = CaseInsensitiveDict(
+            {k: v for k, v in session_headers.items() if v is not None}
+            if self._owns_session
+            else session_headers
+        )
+        all_headers.update(headers)
+        for name in _SIGNING_HEADERS:
+            all_headers.pop(name, None)
+        if self.session.cookies and cookies is None:
+            cookies = self.session.cookies
+        prepared = requests.PreparedRequest()
+        try:
+            prepared.prepare(
+                method=method,
+                url=url,
+                headers=all_headers,
+                files=files,
+                data=data,
+                json=json,
+                params=params,
+                cookies=cookies,
+            )
+        except requests.exceptions.InvalidHeader as exc:
+            raise InvalidHeaderError(f"{exc}. Remove CR/LF and leading spaces.") from exc
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+            raise InvalidURLError(f"{exc}") from exc
+        except (TypeError, ValueError, UnicodeError) as exc:
+            raise ConfigurationError(f"Cannot build the request: {exc}") from exc
+        prepared.url = _wire_url(prepared.url or url)
+        if self.auth is None:
+            from iamapi._body import payload_hash
+
+            # Hash (and fix a str body) once; every attempt re-signs with this hash.
+            prepared._iamapi_payload_hash = payload_hash(  # type: ignore[attr-defined]
+                prepared, unsigned_payload=self.unsigned_payload
+            )
+        return prepared
+
+    def _sign(self, prepared: requests.PreparedRequest) -> Optional[SigningResult]:
+        for name in _SIGNING_HEADERS:
+            prepared.headers.pop(name, None)
+        if getattr(prepared, "_iamapi_unsigned", False):
+            return None
+        if self.auth is not None:
+            self.auth(prepared)
+            return None
+        from iamapi._signing import host_header, split_target
+
+        path, query = split_target(prepared.path_url)
+        result = self.signer.sign(
+            method=prepared.method or "GET",
+            host=host_header(prepared),
+            path=path,
+            query=query,
+            headers=prepared.headers.items(),
+            payload_hash=prepared._iamapi_payload_hash,  # type: ignore[attr-defined]
+            credentials=self.credentials.get(),
+            now=time.time() + self.clock_offset,
+        )
+        prepared.headers.update(result.headers)
+        return result
+
+    def _environment(self, url: str) -> dict[str, Any]:
+        settings = self._env_settings
+        if settings is None:
+            merged = self.session.merge_environment_settings(url, {}, None, self.verify, None)
+            settings = dict(merged)
+            if self.verify is not True:
+                settings["verify"] = self.verify
+            self._env_settings = settings
+        return settings
+
+    def _send_with_retries(
+        self,
+        prepared: requests.PreparedRequest,
+        *,
+        policy: RetryPolicy,
+        timeout: Optional[Timeout],
+        stream: bool,
+        opted_in: Optional[bool],
+        ends_at: Optional[float],
+        raise_for_status: bool,
+        allow_redirects: bool,
+    ) -> requests.Response:
+        start_position = body_position(prepared)
+        may_repeat = policy.may_repeat(prepared.method or "GET", prepared.headers, opted_in)
+        history: list[Attempt] = []
+        recovered: set[str] = set()
+        redirects = 0
+        retries = 0
+        while True:
+            attempt_timeout = timeout
+            if ends_at is not None:
+                remaining = ends_at - time.monotonic()
+                if remaining <= 0:
+                    raise self._deadline_error(prepared, history)
+                attempt_timeout = _cap_timeout(timeout, remaining)
+            rewind(prepared, start_position)
+            signing = self._sign(prepared)
+            began = time.monotonic()
+            try:
+                response = self.session.send(
+                    prepared,
+                    timeout=attempt_timeout,
+                    allow_redirects=False,
+                    stream=stream,
+                    **self._environment(prepared.url or ""),
+                )
+            except requests.exceptions.RequestException as exc:
+                failure = _transport_error(exc, prepared)
+                elapsed = time.monotonic() - began
+                retryable = isinstance(failure, ConnectError) or may_repeat
+                wait = self._next_delay(policy, retries, retryable, ends_at, None, failure)
+                history.append(Attempt(len(history) + 1, type(failure).__name__, elapsed, wait or 0))
+                self._log_attempt(prepared, type(failure).__name__, elapsed, len(history))
+                if wait is None:
+                    failure.history = tuple(history)
+                    raise failure from exc
+                retries += 1
+                time.sleep(wait)
+                continue
+
+            elapsed = time.monotonic() - began
+            status = response.status_code
+            self._log_attempt(prepared, str(status), elapsed, len(history) + 1, signing)
+
+            if allow_redirects and status in _REDIRECTS and "location" in response.headers:
+                history.append(Attempt(len(history) + 1, str(status), elapsed))
+                redirects += 1
+                prepared = self._follow(prepared, response, redirects)
+                start_position = body_position(prepared)
+                continue
+
+            if status < 400:
+                self.budget.release()
+                return response
+
+            error = self._diagnose(prepared, response, signing)
+            code = error.code if error is not None else ""
+            if code in _RECOVERABLE_AUTH and code not in recovered:
+                recovered.add(code)
+                self._recover(error)
+                delay = 0.0
+            else:
+                retryable = may_repeat and status in policy.statuses and code != "quota_exceeded"
+                delay = self._next_delay(policy, retries, retryable, ends_at, response, None)
+            history.append(Attempt(len(history) + 1, str(status), elapsed, delay or 0.0))
+            if delay is not None:
+                response.close()
+                if code not in _RECOVERABLE_AUTH:
+                    retries += 1
+                if delay:
+                    time.sleep(delay)
+                continue
+            if error is not None:
+                error.history = tuple(history)
+            if raise_for_status and error is not None:
+                raise error
+            return response
+
+    def _next_delay(
+        self,
+        policy: RetryPolicy,
+        retries: int,
+        retryable: bool,
+        ends_at: Optional[float],
+        response: Optional[requests.Response],
+        error: Optional[IamApiError],
+    ) -> Optional[float]:
+        """The wait before the next attempt, or ``None`` when there must be none."""
+        if not retryable or retries + 1 >= policy.max_attempts:
+            return None
+        delay = policy.backoff(retries + 1, self._rng)
+        if response is not None and response.status_code in _RETRY_AFTER_STATUSES:
+            asked = _retry_after(response.headers.get("Retry-After"))
+            if asked is not None:
+                if asked > policy.max_retry_after:
+                    return None
+                delay = max(delay, asked)
+        if ends_at is not None and time.monotonic() + delay >= ends_at:
+            return None
+        if not self.budget.acquire(timeout=isinstance(error, RequestTimeoutError)):
+            logger.warning("iamapi retry budget exhausted; not retrying")
+            return None
+        return delay
+
+    def _recover(self, error: Optional[GatewayError]) -> None:
+        if error is None:
+            return
+        if error.code == "clock_skew":
+            offset = error.details.get("clock_offset")
+            if isinstance(offset, (int, float)):
+                self.clock_offset += float(offset)
+                logger.warning(
+                    "iamapi: the local clock is off by %.0f s from the gateway's; "
+                    "signing with the gateway's time from now on",
+                    -float(offset),
+                )
+        elif error.code == "expired_token":
+            logger.info("iamapi: session token expired; refreshing credentials")
+            self.credentials.force_refresh()
+
+    def _follow(
+        self, prepared: requests.PreparedRequest, response: requests.Response, count: int
+    ) -> requests.PreparedRequest:
+        location = response.headers["location"]
+        target = requests.compat.urljoin(prepared.url or "", location)
+        response.close()
+        if count > self.max_redirects:
+            raise RedirectError(
+                f"More than {self.max_redirects} redirects; the last one pointed to {target}.",
+                location=target,
+                status=response.status_code,
+            )
+        here = urlsplit(prepared.url or "")
+        there = urlsplit(target)
+        same_host = (here.scheme, here.netloc.lower()) == (there.scheme, there.netloc.lower())
+        method = prepared.method or "GET"
+        if response.status_code == 303 and method != "HEAD":
+            method = "GET"
+        if not same_host and not self.follow_unsigned_redirects:
+            raise RedirectError(
+                f"The API redirected {prepared.method} to another host ({target}). "
+                "iamapi does not send signed requests or credentials to other hosts. "
+                "Call that URL with a client made for it, or pass "
+                "follow_unsigned_redirects=True to follow it without a signature.",
+                location=target,
+                status=response.status_code,
+            )
+        if method not in self.retry.methods:
+            raise RedirectError(
+                f"The API answered {response.status_code} to a {method}, redirecting to {target}. "
+                "iamapi does not resend a non-idempotent request on its own: send it to that URL "
+                "if that is what you want.",
+                location=target,
+                status=response.status_code,
+            )
+        if not same_host:
+            return _unsigned_request(method, target, prepared)
+        new = prepared.copy()
+        new.method = method
+        new.url = _wire_url(target)
+        if method == "GET" and prepared.method != "GET":
+            for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                new.headers.pop(name, None)
+            new.body = None
+            new._iamapi_payload_hash = EMPTY_SHA256  # type: ignore[attr-defined]
+        return new
+
+    # -- diagnosis -------------------------------------------------------------------
+
+    def _diagnose(
+        self,
+        prepared: requests.PreparedRequest,
+        response: requests.Response,
+        signing: Optional[SigningResult],
+    ) -> Optional[GatewayError]:
+        from iamapi._diagnosis import diagnose_response
+
+        return diagnose_response(
+            response,
+            signed=True,
+            kind=_kind_for(self.endpoint),
+            stage=self.endpoint.stage,
+            region=self.endpoint.region,
+            service=self.endpoint.service,
+            canonical_request=signing.canonical_request if signing else None,
+            string_to_sign=signing.string_to_sign if signing else None,
+            local_time=_signing_time(signing),
+        )
+
+    def diagnose(self, response: requests.Response) -> Optional[GatewayError]:
+        """Explain a response this client received (``None`` for a success)."""
+        return self._diagnose(response.request, response, None)  # type: ignore[arg-type]
+
+    # -- logging ---------------------------------------------------------------------
+
+    def _log_attempt(
+        self,
+        prepared: requests.PreparedRequest,
+        outcome: str,
+        elapsed: float,
+        attempt: int,
+        signing: Optional[SigningResult] = None,
+    ) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        logger.debug(
+            "%s %s -> %s in %.1f ms (attempt %d)",
+            prepared.method,
+            redact_text(prepared.path_url),
+            outcome,
+            elapsed * 1000,
+            attempt,
+        )
+        if signing is not None:
+            logger.debug("canonical request:\n%s", signing.redacted_canonical_request())
+
+    def _deadline_error(
+        self, prepared: requests.PreparedRequest, history: list[Attempt]
+    ) -> DeadlineExceededError:
+        error = DeadlineExceededError(
+            f"The deadline for {prepared.method} {redact_text(prepared.path_url)} passed after "
+            f"{len(history)} attempt(s); no further attempt could finish in time."
+        )
+        error.history = tuple(history)
+        return error
+
+
+def _unsigned_request(
+    method: str, target: str, prepared: requests.PreparedRequest
+) -> requests.PreparedRequest:
+    """A plain request to another host: no signature, token, cookie or API key goes along."""
+    dropped = {*_SIGNING_HEADERS, "host", "cookie", "x-api-key", "content-length"}
+    headers = {k: v for k, v in prepared.headers.items() if k.lower() not in dropped}
+    new = requests.PreparedRequest()
+    new.prepare(method=method, url=target, headers=headers)
+    new._iamapi_unsigned = True  # type: ignore[attr-defined]
+    return new
+
+
+def _cap_timeout(timeout: Optional[Timeout], remaining: float) -> Timeout:
+    if timeout is None:
+        return remaining
+    if isinstance(timeout, tuple):
+        return (min(timeout[0], remaining), min(timeout[1], remaining))
+    return min(float(timeout), remaining)
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _transport_error(exc: requests.exceptions.RequestException, prepared: Any) -> TransportError:
+    method = prepared.method or ""
+    url = redact_text(prepared.url or "")
+    target = f"{method} {url}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ConnectError(
+            f"Could not connect in time for {target}: {type(exc).__name__}. The request was not "
+            "sent. Check the host name, the network path and any proxy; it is safe to retry.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return RequestTimeoutError(
+            f"No answer in time for {target}. The request may have run on the server: check "
+            "before repeating a non-idempotent call, or raise the read timeout.",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(
+            f"TLS failed for {target}: {exc}. Check the host name and the CA bundle (verify=).",
+            method=method,
+            url=url,
+        )
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if _never_connected(exc):
+            return ConnectError(
+                f"Could not connect for {target}: the connection was refused or the host was "
+                "not found. The request was not sent; it is safe to retry.",
+                method=method,
+                url=url,
+            )
+        return ConnectionLostError(
+            f"The connection broke during {target}. The request may have reached the server: "
+            "check before repeating a non-idempotent call.",
+            method=method,
+            url=url,
+        )
+    return TransportError(f"{type(exc).__name__} during {target}.", method=method, url=url)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the failure happened before a connection existed (nothing was sent)."""
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (NewConnectionError, ConnectionRefusedError)):
+            return True
+        for arg in getattr(seen, "args", ()):
+            if isinstance(arg, MaxRetryError):
+                return isinstance(arg.reason, NewConnectionError)
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _kind_for(endpoint: Endpoint) -> Optional[str]:
+    return "lambda_url" if endpoint.kind == "lambda_url" else None
+
+
+def _signing_time(signing: Optional[SigningResult]) -> Any:
+    if signing is None:
+        return None
+    from datetime import datetime, timezone
+
+    return datetime.strptime(signing.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)

@@ -54,7 +54,7 @@ def test_credentials_near_expiry_are_refreshed(
 
 
 def test_force_refresh_is_single_flight(container: Callable[..., Any]) -> None:
-    mint = container(delay=0.05)
+    mint = container(delay=0.1)
     provider = CredentialProvider()
     assert generation_of(provider.get()) == {1}
     barrier = threading.Barrier(16)

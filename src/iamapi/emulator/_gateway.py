@@ -407,7 +407,7 @@ class Gateway:
         try:
             creds: Optional[Credentials] = self._verifier.parse(raw)
         except AuthFailure as failure:
-            return answer.error(failure.verdict, failure.message)
+            return answer.error(failure.verdict, failure.message, error_type=failure.error_type)
         answer.access_key = creds.access_key if creds is not None else None
 
         matched = self._routes.match(raw.method, resource)
@@ -426,7 +426,7 @@ class Gateway:
             message = failure.message
             if failure.canonical is not None and failure.string_to_sign is not None:
                 message = mismatch_message(failure.canonical, failure.string_to_sign)
-            return answer.error(failure.verdict, message)
+            return answer.error(failure.verdict, message, error_type=failure.error_type)
         answer.caller_arn = principal.arn
 
         if self._policy is not None:
@@ -507,11 +507,17 @@ class _Answer:
         self.executed = False
 
     def error(
-        self, verdict: Verdict, message: str = "", *, status: Optional[int] = None
+        self,
+        verdict: Verdict,
+        message: str = "",
+        *,
+        status: Optional[int] = None,
+        error_type: Optional[str] = None,
     ) -> Response:
-        return self.finish(
-            verdict, error_response(self.gateway.kind, verdict, message, status=status)
+        response = error_response(
+            self.gateway.kind, verdict, message, status=status, error_type=error_type
         )
+        return self.finish(verdict, response)
 
     def plain(self, verdict: Verdict, response: Response) -> Response:
         response.headers.insert(0, ("Date", self.gateway._date_header()))

@@ -139,13 +139,17 @@ def error_response(
     message: str = "",
     *,
     status: Optional[int] = None,
+    error_type: Optional[str] = None,
 ) -> Response:
     """The gateway's answer for ``verdict`` (without ``Date`` and request-id headers).
 
     ``message`` is the verifier's or policy's text for verdicts whose text
-    varies; ``status`` overrides the status of an injected 5xx.
+    varies; ``status`` overrides the status of an injected 5xx; ``error_type``
+    overrides the row's ``x-amzn-ErrorType`` for kinds that send one.
     """
-    row_status, error_type, fixed = _TABLES[kind][verdict]
+    row_status, row_type, fixed = _TABLES[kind][verdict]
+    if row_type is not None and error_type is not None:
+        row_type = error_type
     text = fixed if fixed is not None else message
     if status is not None and status != row_status:
         row_status = status
@@ -153,8 +157,8 @@ def error_response(
     key = "Message" if text == LAMBDA_URL_FORBIDDEN else "message"
     body = json.dumps({key: text}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers = [("Content-Type", "application/json")]
-    if error_type is not None:
-        headers.append(("x-amzn-ErrorType", error_type))
+    if row_type is not None:
+        headers.append(("x-amzn-ErrorType", row_type))
     return Response(row_status, headers, body)
 
 

@@ -55,7 +55,8 @@ class LoopbackServer:
         self._date_header = date_header
         self._idle_timeout = idle_timeout
         self._lock = threading.Lock()
-        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._connections: set[socket.socket] = set()
+        self._threads: set[threading.Thread] = set()  # joined by stop(), pruned when dead
         self._listener: Optional[socket.socket] = None
         self._wake_r: Optional[socket.socket] = None
         self._wake_w: Optional[socket.socket] = None
@@ -101,11 +102,13 @@ class LoopbackServer:
         self._listener = self._wake_r = self._wake_w = None
         self._accept_thread = None
         with self._lock:
-            open_connections = list(self._connections.items())
-        for conn, _ in open_connections:
+            open_connections = list(self._connections)
+            threads = list(self._threads)
+            self._threads.clear()
+        for conn in open_connections:
             with contextlib.suppress(OSError):  # already closed by its own thread
                 conn.shutdown(socket.SHUT_RDWR)
-        for _, conn_thread in open_connections:
+        for conn_thread in threads:
             conn_thread.join(timeout)
 
     # -- accepting -----------------------------------------------------------
@@ -137,7 +140,9 @@ class LoopbackServer:
             if self.stopping.is_set():
                 conn.close()
                 return
-            self._connections[conn] = thread
+            self._connections.add(conn)
+            self._threads = {t for t in self._threads if t.is_alive()}
+            self._threads.add(thread)
         thread.start()
 
     # -- one connection --------------------------------------------------------
@@ -154,7 +159,7 @@ class LoopbackServer:
             pass
         finally:
             with self._lock:
-                self._connections.pop(conn, None)
+                self._connections.discard(conn)
             conn.close()
 
     def _exchange(self, conn: socket.socket, reader: BinaryIO) -> bool:

@@ -69,6 +69,8 @@ class AuthFailure(Exception):
 
     ``canonical`` and ``string_to_sign`` are set for a signature mismatch:
     the server's own strings, which REST APIs echo in the message.
+    ``error_type`` overrides the verdict's usual ``x-amzn-ErrorType`` (a
+    malformed scope is an ``InvalidSignatureException``, not an incomplete one).
     """
 
     def __init__(
@@ -78,12 +80,14 @@ class AuthFailure(Exception):
         *,
         canonical: Optional[str] = None,
         string_to_sign: Optional[str] = None,
+        error_type: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.verdict: Verdict = verdict
         self.message = message
         self.canonical = canonical
         self.string_to_sign = string_to_sign
+        self.error_type = error_type
 
 
 @dataclass(frozen=True)
@@ -370,7 +374,11 @@ class Verifier:
                 f"from '{creds.date_value}'."
             )
         if sentences:
-            raise AuthFailure(verdict or "malformed_authorization", "".join(sentences))
+            raise AuthFailure(
+                verdict or "malformed_authorization",
+                "".join(sentences),
+                error_type="InvalidSignatureException",
+            )
 
     def _check_principal(self, creds: Credentials, now: float) -> Principal:
         principal = self.principals.get(creds.access_key)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from iamapi._client import DEFAULT_TIMEOUT, IamApiClient
+from iamapi._credentials import CredentialProvider, FrozenCredentials
 from iamapi._endpoints import Endpoint
 from iamapi._exceptions import (
     AccessDeniedError,
@@ -37,6 +39,8 @@ from iamapi._exceptions import (
     TransportError,
     UnsignableBodyError,
 )
+from iamapi._retry import RetryBudget, RetryPolicy
+from iamapi._signing import SigV4Auth, Signer, SigningResult
 
 __all__ = [
     "AccessDeniedError",
@@ -46,11 +50,15 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "ConnectionLostError",
+    "CredentialProvider",
     "CredentialsError",
+    "DEFAULT_TIMEOUT",
     "DeadlineExceededError",
     "Endpoint",
     "ForeignHostError",
+    "FrozenCredentials",
     "GatewayError",
+    "IamApiClient",
     "IamApiError",
     "InsecureURLError",
     "IntegrationError",
@@ -61,7 +69,12 @@ __all__ = [
     "RedirectError",
     "RegionNotFoundError",
     "RequestTimeoutError",
+    "RetryBudget",
+    "RetryPolicy",
     "RouteNotFoundError",
+    "SigV4Auth",
+    "Signer",
+    "SigningResult",
     "ThrottledError",
     "TransportError",
     "UnsignableBodyError",

@@ -436,7 +436,7 @@ class IamApiClient:
         settings = self._env_settings
         if settings is None:
             merged = self.session.merge_environment_settings(url, {}, None, self.verify, None)
-            settings = dict(merged)
+            settings = {k: v for k, v in merged.items() if k != "stream"}
             if self.verify is not True:
                 settings["verify"] = self.verify
             self._env_settings = settings
@@ -483,7 +483,9 @@ class IamApiClient:
                 elapsed = time.monotonic() - began
                 retryable = isinstance(failure, ConnectError) or may_repeat
                 wait = self._next_delay(policy, retries, retryable, ends_at, None, failure)
-                history.append(Attempt(len(history) + 1, type(failure).__name__, elapsed, wait or 0))
+                history.append(
+                    Attempt(len(history) + 1, type(failure).__name__, elapsed, wait or 0)
+                )
                 self._log_attempt(prepared, type(failure).__name__, elapsed, len(history))
                 if wait is None:
                     failure.history = tuple(history)

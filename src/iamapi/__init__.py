@@ -40,9 +40,10 @@ from iamapi._exceptions import (
     UnsignableBodyError,
 )
 from iamapi._retry import RetryBudget, RetryPolicy
-from iamapi._signing import SigV4Auth, Signer, SigningResult
+from iamapi._signing import Signer, SigningResult, SigV4Auth
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "AccessDeniedError",
     "ApiError",
     "Attempt",
@@ -52,7 +53,6 @@ __all__ = [
     "ConnectionLostError",
     "CredentialProvider",
     "CredentialsError",
-    "DEFAULT_TIMEOUT",
     "DeadlineExceededError",
     "Endpoint",
     "ForeignHostError",

@@ -168,6 +168,7 @@ class Gateway:
         self._stopping = threading.Event()
         self._requested_port = port
         self._server: Optional[LoopbackServer] = None
+        self._date_cache: tuple[int, str] = (-1, "")
 
     # -- construction helpers --------------------------------------------------
 
@@ -289,7 +290,11 @@ class Gateway:
         return time.time() + self.clock_offset
 
     def _date_header(self) -> str:
-        return formatdate(self.now(), usegmt=True)
+        second = int(self.now())
+        cached = self._date_cache
+        if cached[0] != second:
+            cached = self._date_cache = (second, formatdate(second, usegmt=True))
+        return cached[1]
 
     # -- lifecycle ---------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import http
 import json
-import os
+import random
 import uuid
 from typing import Optional
 
@@ -113,14 +113,20 @@ _FIVE_XX_TEXT = {
 }
 
 
+_ids = random.Random()  # request ids are labels, not secrets
+
+
+def _short_id() -> str:
+    return base64.b64encode(_ids.getrandbits(88).to_bytes(11, "big")).decode("ascii")
+
+
 def request_id_headers(kind: ApiKind) -> list[tuple[str, str]]:
     """Fresh request-id headers as the kind sends them on every answer."""
-    request_id = str(uuid.uuid4())
-    if kind == "rest":
-        apigw_id = base64.b64encode(os.urandom(11)).decode("ascii")
-        return [("x-amzn-RequestId", request_id), ("x-amz-apigw-id", apigw_id)]
     if kind == "http":
-        return [("apigw-requestid", base64.b64encode(os.urandom(11)).decode("ascii"))]
+        return [("apigw-requestid", _short_id())]
+    request_id = str(uuid.UUID(int=_ids.getrandbits(128), version=4))
+    if kind == "rest":
+        return [("x-amzn-RequestId", request_id), ("x-amz-apigw-id", _short_id())]
     return [("x-amzn-RequestId", request_id)]
 
 

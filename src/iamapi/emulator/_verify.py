@@ -19,6 +19,7 @@ exactly as they arrived on the socket.
 from __future__ import annotations
 
 import base64
+import calendar
 import datetime as _dt
 import hashlib
 import hmac
@@ -322,16 +323,16 @@ class Verifier:
                 moment = parsedate_to_datetime(value)
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=_dt.timezone.utc)
-            else:
-                if not _BASIC_DATE.match(value):
-                    raise bad
-                moment = _dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(
-                    tzinfo=_dt.timezone.utc
-                )
-        except (TypeError, ValueError):
+                epoch = int(moment.timestamp())
+                return epoch, format_amz_date(epoch)
+            if not _BASIC_DATE.match(value):
+                raise bad
+            fields = (value[0:4], value[4:6], value[6:8], value[9:11], value[11:13], value[13:15])
+            year, month, day, hour, minute, second = (int(part) for part in fields)
+            _dt.datetime(year, month, day, hour, minute, second)  # rejects 20240230T250000Z
+        except (TypeError, ValueError, OverflowError):
             raise bad from None
-        epoch = int(moment.timestamp())
-        return epoch, format_amz_date(epoch)
+        return calendar.timegm((year, month, day, hour, minute, second)), value
 
     @staticmethod
     def _check_window(sent: int, amz_date: str, now: float, expires: Optional[int]) -> None:

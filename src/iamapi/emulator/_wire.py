@@ -51,16 +51,21 @@ class RawRequest:
     headers: list[tuple[str, str]]
     body: bytes = b""
     body_read: bool = False
+    _index: Optional[dict[str, str]] = field(default=None, repr=False)
 
     def header(self, name: str) -> Optional[str]:
         """The value of header ``name`` (any case); repeated headers joined with ``,``."""
-        key = name.lower()
-        values = [value for hname, value in self.headers if hname.lower() == key]
-        return ",".join(values) if values else None
+        index = self._index
+        if index is None:
+            index = {}
+            for hname, value in self.headers:
+                key = hname.lower()
+                index[key] = f"{index[key]},{value}" if key in index else value
+            self._index = index
+        return index.get(name.lower())
 
     def has_header(self, name: str) -> bool:
-        key = name.lower()
-        return any(hname.lower() == key for hname, _ in self.headers)
+        return self.header(name) is not None
 
     @property
     def keep_alive(self) -> bool:

@@ -548,7 +548,7 @@ def _no_credentials(session: Any, profile: Optional[str]) -> NoCredentialsError:
             str(session.get_config_variable("credentials_file")),
             str(session.get_config_variable("config_file")),
         ]
-        where = f" Shared files read: {', '.join(files)}."
+        where = f" Files looked at: {', '.join(files)}."
     except Exception:  # noqa: S110 - the file names are a hint only
         pass
     imds = ""

@@ -242,8 +242,8 @@ class CredentialProvider:
                 current = self.get()
                 if current != stale:
                     return current
-            self._refresh_locked()
-            self._generation += 1
+            if self._refresh_locked():
+                self._generation += 1
             return self.get()
 
     @property
@@ -407,8 +407,11 @@ class CredentialProvider:
         )
         return _Source("assume-role", None, credentials)
 
-    def _refresh_locked(self) -> None:
-        """Refresh under ``self._lock``; the current source stays if this raises."""
+    def _refresh_locked(self) -> bool:
+        """Refresh under ``self._lock``; False when there is nothing to refresh.
+
+        The current source stays in place if this raises.
+        """
         current = self._source
         assert current is not None  # callers resolve first
         owned = self._injected_session is None and (
@@ -425,15 +428,18 @@ class CredentialProvider:
                 self._last = (read, _freeze(read, fresh.method))
             self._source = fresh
             logger.info("credentials force-refreshed from %s", fresh.method)
-            return
+            return True
         if current.botocore is not None:
             try:
-                _refresh_botocore_now(current.botocore)
+                refreshed = _refresh_botocore_now(current.botocore)
             except IamApiError:
                 raise
             except Exception as exc:
                 raise _translate(exc, self._context(current.method)) from exc
-            logger.info("credentials force-refreshed from %s", current.method)
+            if refreshed:
+                logger.info("credentials force-refreshed from %s", current.method)
+            return refreshed
+        return False
 
     def _context(self, method: str) -> dict[str, Optional[str]]:
         return {"method": method, "profile": self._profile, "role_arn": self._role_arn}
@@ -460,6 +466,11 @@ def _environment_credentials(environ: Any) -> Optional[FrozenCredentials]:
 
 def _wrap_injected(credentials: object) -> _Source:
     if isinstance(credentials, FrozenCredentials):
+        if not credentials.access_key or not credentials.secret_key:
+            raise ConfigurationError(
+                "credentials= has an empty access key or secret key. "
+                "Fix: pass both, or leave credentials= out to use the AWS credential chain."
+            )
         return _Source("explicit", credentials)
     if callable(getattr(credentials, "get_frozen_credentials", None)):
         return _Source(str(getattr(credentials, "method", None) or "explicit"), None, credentials)
@@ -494,21 +505,23 @@ def _expiry_of(credentials: Any) -> Optional[datetime]:
     return value if isinstance(value, datetime) else None
 
 
-def _refresh_botocore_now(credentials: Any) -> None:
+def _refresh_botocore_now(credentials: Any) -> bool:
     """Refresh a botocore ``RefreshableCredentials`` now, whatever its expiry.
 
     botocore's public API only refreshes inside the advisory or mandatory
     windows; the forced path is its own mandatory refresh, taken under the
     object's refresh lock exactly as botocore takes it. Objects without that
-    machinery (static credentials, other implementations) are left as they are.
+    machinery (static credentials, other implementations) are left as they are
+    and False is returned.
     """
     lock = getattr(credentials, "_refresh_lock", None)
     refresh = getattr(credentials, "_protected_refresh", None)
     if lock is None or not callable(refresh) or not _accepts_is_mandatory(refresh):
         logger.debug("credentials of type %s cannot be force-refreshed", type(credentials))
-        return
+        return False
     with lock:
         refresh(is_mandatory=True)
+    return True
 
 
 def _accepts_is_mandatory(function: Callable[..., Any]) -> bool:

@@ -54,6 +54,12 @@ def test_frozen_credentials_are_used_as_given() -> None:
     assert provider.method == "explicit"
     assert provider.expiry is None
     assert provider.force_refresh() is given  # nothing to refresh
+    assert provider.generation == 1
+
+
+def test_empty_frozen_credentials_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="empty access key or secret key"):
+        CredentialProvider(credentials=FrozenCredentials("", "secret"))
 
 
 def test_botocore_static_credentials() -> None:
@@ -137,8 +143,11 @@ def test_objects_without_refresh_machinery_are_left_alone() -> None:
 
     broker = Broker()
     provider = CredentialProvider(credentials=broker)
+    provider.get()
     assert provider.force_refresh().access_key == "AKIABROKER0000000001"
     assert provider.method == "explicit"
+    assert provider.generation == 1
+    assert broker.reads == 2
 
 
 def test_botocore_session_is_used_as_given() -> None:

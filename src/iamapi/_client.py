@@ -40,7 +40,7 @@ from iamapi._signing import Signer, SigningResult
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from iamapi._credentials import CredentialProvider
+    from iamapi._credentials import CredentialProvider, FrozenCredentials
 
 __all__ = ["DEFAULT_TIMEOUT", "IamApiClient"]
 
@@ -408,17 +408,21 @@ class IamApiClient:
             )
         return prepared
 
-    def _sign(self, prepared: requests.PreparedRequest) -> Optional[SigningResult]:
+    def _sign(
+        self, prepared: requests.PreparedRequest
+    ) -> tuple[Optional[SigningResult], Optional[FrozenCredentials]]:
+        """Sign one attempt; return what was signed and the credentials used."""
         for name in _SIGNING_HEADERS:
             prepared.headers.pop(name, None)
         if getattr(prepared, "_iamapi_unsigned", False):
-            return None
+            return None, None
         if self.auth is not None:
             self.auth(prepared)
-            return None
+            return None, None
         from iamapi._signing import host_header, split_target
 
         path, query = split_target(prepared.path_url)
+        credentials = self.credentials.get()
         result = self.signer.sign(
             method=prepared.method or "GET",
             host=host_header(prepared),
@@ -426,11 +430,11 @@ class IamApiClient:
             query=query,
             headers=prepared.headers.items(),
             payload_hash=prepared._iamapi_payload_hash,  # type: ignore[attr-defined]
-            credentials=self.credentials.get(),
+            credentials=credentials,
             now=time.time() + self.clock_offset,
         )
         prepared.headers.update(result.headers)
-        return result
+        return result, credentials
 
     def _environment(self, url: str) -> dict[str, Any]:
         settings = self._env_settings
@@ -468,7 +472,7 @@ class IamApiClient:
                     raise self._deadline_error(prepared, history)
                 attempt_timeout = _cap_timeout(timeout, remaining)
             rewind(prepared, start_position)
-            signing = self._sign(prepared)
+            signing, used = self._sign(prepared)
             began = time.monotonic()
             try:
                 response = self.session.send(
@@ -511,9 +515,10 @@ class IamApiClient:
 
             error = self._diagnose(prepared, response, signing)
             code = error.code if error is not None else ""
+            delay: Optional[float]
             if code in _RECOVERABLE_AUTH and code not in recovered:
                 recovered.add(code)
-                self._recover(error)
+                self._recover(error, used)
                 delay = 0.0
             else:
                 retryable = may_repeat and status in policy.statuses and code != "quota_exceeded"
@@ -558,7 +563,8 @@ class IamApiClient:
             return None
         return delay
 
-    def _recover(self, error: Optional[GatewayError]) -> None:
+    def _recover(self, error: Optional[GatewayError], used: Optional[FrozenCredentials]) -> None:
+        """Fix what a fresh signature can fix: the clock offset, or expired credentials."""
         if error is None:
             return
         if error.code == "clock_skew":
@@ -572,7 +578,7 @@ class IamApiClient:
                 )
         elif error.code == "expired_token":
             logger.info("iamapi: session token expired; refreshing credentials")
-            self.credentials.force_refresh()
+            self.credentials.force_refresh(stale=used)
 
     def _follow(
         self, prepared: requests.PreparedRequest, response: requests.Response, count: int
@@ -645,7 +651,7 @@ class IamApiClient:
 
     def diagnose(self, response: requests.Response) -> Optional[GatewayError]:
         """Explain a response this client received (``None`` for a success)."""
-        return self._diagnose(response.request, response, None)  # type: ignore[arg-type]
+        return self._diagnose(response.request, response, None)
 
     # -- logging ---------------------------------------------------------------------
 

@@ -185,8 +185,8 @@ def _region_from_environment(
 def _region_from_profile(profile: Optional[str]) -> Optional[str]:
     # Imported here: reading the shared config costs botocore's session import,
     # which only a URL without a region in it should pay for.
-    from botocore.exceptions import ProfileNotFound
-    from botocore.session import Session
+    from botocore.exceptions import ProfileNotFound  # type: ignore[import-untyped]
+    from botocore.session import Session  # type: ignore[import-untyped]
 
     try:
         value = Session(profile=profile).get_config_variable("region")

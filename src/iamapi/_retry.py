@@ -26,7 +26,7 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Optional
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryBudget", "RetryPolicy"]
 
@@ -75,7 +75,7 @@ class RetryPolicy:
         return cls(max_attempts=1)
 
     @classmethod
-    def coerce(cls, value: Union[RetryPolicy, int, bool, None]) -> RetryPolicy:
+    def coerce(cls, value: object) -> RetryPolicy:
         """Accept a policy, a number of retries, ``False``/``None`` (none) or ``True`` (default)."""
         if isinstance(value, RetryPolicy):
             return value

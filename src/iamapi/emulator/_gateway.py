@@ -59,6 +59,7 @@ from iamapi.emulator._routes import (
     echo,
     normalize_result,
     parse_params,
+    path_segments,
 )
 from iamapi.emulator._server import BodyReader, LoopbackServer
 from iamapi.emulator._verify import AuthFailure, Credentials, Verifier
@@ -416,8 +417,9 @@ class Gateway:
         answer.access_key = creds.access_key if creds is not None else None
 
         matched = self._routes.match(raw.method, resource)
-        if matched is None and not self._routes.routes:
-            matched = (self._echo, {})
+        if matched is None and not self._routes.routes:  # the echo serves the root too
+            segments = path_segments(resource)
+            matched = (self._echo, {"proxy": "/".join(segments)} if segments else {})
         if matched is None:
             return answer.error("route_not_found")
         route, path_params = matched

@@ -28,6 +28,7 @@ __all__ = [
     "echo",
     "normalize_result",
     "parse_params",
+    "path_segments",
 ]
 
 _LITERAL, _PARAM, _GREEDY = 0, 1, 2
@@ -183,13 +184,18 @@ class RouteTable:
             return tuple(self._routes)
 
     def match(self, method: str, resource_path: str) -> Optional[tuple[Route, dict[str, str]]]:
-        segments = [unquote(part) for part in resource_path.strip("/").split("/") if part != ""]
+        segments = path_segments(resource_path)
         best: Optional[tuple[Route, dict[str, str]]] = None
         for route in self.routes:
             params = route.match(method, segments)
             if params is not None and (best is None or route.specificity < best[0].specificity):
                 best = (route, params)
         return best
+
+
+def path_segments(resource_path: str) -> list[str]:
+    """The decoded, non-empty segments of a raw path."""
+    return [unquote(part) for part in resource_path.strip("/").split("/") if part != ""]
 
 
 def normalize_result(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -151,7 +151,7 @@ _MAX_MESSAGE = 4000
 # What the answer and the request say: the facts every rule is matched against.
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Facts:
     status: Optional[int]
     match_status: Optional[int]
@@ -193,16 +193,46 @@ class _Facts:
     @property
     def foreign_auth(self) -> bool:
         """True when the Authorization header was not a SigV4 signature made by the caller."""
-        if not self.signed:
-            return True
-        return self.auth_scheme is not None and self.auth_scheme.upper() != _SIGV4
+        if self.auth_scheme is not None:
+            return self.auth_scheme.upper() != _SIGV4
+        return not self.signed
+
+
+class _Regex:
+    """A regular expression compiled on first use, so that importing the module stays cheap."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: Optional[re.Pattern[str]] = None
+
+    def __repr__(self) -> str:
+        return f"_Regex({self.pattern!r})"
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled expression."""
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def search(self, text: str) -> Optional[re.Match[str]]:
+        return self.compiled.search(text)
+
+    def match(self, text: str) -> Optional[re.Match[str]]:
+        return self.compiled.match(text)
+
+    def sub(self, replacement: Union[str, Callable[[re.Match[str]], str]], text: str) -> str:
+        return self.compiled.sub(replacement, text)
 
 
 Analysis = tuple[dict[str, str], dict[str, Any]]
 Analyzer = Callable[[_Facts, Optional["re.Match[str]"]], Analysis]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One row of the diagnosis table.
 
@@ -221,7 +251,7 @@ class Rule:
     kinds: Optional[frozenset[Optional[str]]] = None
     statuses: Optional[frozenset[int]] = None
     error_types: frozenset[str] = frozenset()
-    pattern: Optional[re.Pattern[str]] = None
+    pattern: Optional[_Regex] = None
     signed: Optional[bool] = None
     when: Optional[Callable[[_Facts], bool]] = None
     analyze: Optional[Analyzer] = None
@@ -263,20 +293,20 @@ class Rule:
 # ---------------------------------------------------------------------------------------
 # Reading the answer.
 
-_HOST_EXECUTE_API = re.compile(
+_HOST_EXECUTE_API = _Regex(
     r"^(?P<label>[a-z0-9-]+)\.execute-api\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
     r"\.amazonaws\.com(?P<cn>\.cn)?$"
 )
-_HOST_VPCE = re.compile(
+_HOST_VPCE = _Regex(
     r"^vpce-[0-9a-z]+-[0-9a-z]+\.execute-api\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
     r"\.vpce\.amazonaws\.com$"
 )
-_HOST_LAMBDA_URL = re.compile(
+_HOST_LAMBDA_URL = _Regex(
     r"^(?P<label>[a-z0-9]+)\.lambda-url\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.on\.aws$"
 )
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HTML_TAG = re.compile(r"<[^>]+>")
-_SPACES = re.compile(r"\s+")
+_HTML_TITLE = _Regex(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = _Regex(r"<[^>]+>")
+_SPACES = _Regex(r"\s+")
 _BACKEND_MESSAGE_KEYS = ("error", "detail", "errormessage", "error_description", "title")
 
 
@@ -353,13 +383,13 @@ def _error_type(headers: Mapping[str, str], data: Any) -> Optional[str]:
     return _clean(value.split(":", 1)[0].rsplit("#", 1)[-1])
 
 
-_AUTH_ECHO_KV = re.compile(r"in Authorization header: '(?P<value>[^']*)'")
-_AUTH_ECHO_PARAMS = re.compile(r"Authorization=(?P<value>.*)$", re.DOTALL)
-_FIRST_TOKEN_ECHO = re.compile(r"^'[^']*'(?= not a valid key=value pair)")
-_CREDENTIAL_ECHO = re.compile(r"(got ')([^']*)(')")
+_AUTH_ECHO_KV = _Regex(r"in Authorization header: '(?P<value>[^']*)'")
+_AUTH_ECHO_PARAMS = _Regex(r"Authorization=(?P<value>.*)$", re.DOTALL)
+_FIRST_TOKEN_ECHO = _Regex(r"^'[^']*'(?= not a valid key=value pair)")
+_CREDENTIAL_ECHO = _Regex(r"(got ')([^']*)(')")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_CONTROL = _Regex(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 def _clean(value: Optional[str]) -> Optional[str]:
@@ -664,7 +694,7 @@ def _values(f: _Facts) -> dict[str, str]:
     }
 
 
-_FIELD = re.compile(r"\{([a-z_]+)\}")
+_FIELD = _Regex(r"\{([a-z_]+)\}")
 
 
 def _fill(template: str, values: Mapping[str, str]) -> str:
@@ -825,7 +855,7 @@ def _execute_api_arn(f: _Facts, *, action: str) -> Optional[str]:
     return f"arn:{f.partition}:execute-api:{f.api_region}:*:{f.api_id}/{stage}/{method}/{path}"
 
 
-_IAM_DENIED = re.compile(
+_IAM_DENIED = _Regex(
     r"User: (?P<caller>\S+) is not authorized to perform: (?P<action>\S+) on resource: "
     r"(?P<resource>\S+?)(?P<suffix> with an explicit deny.*| because no .*)?\.?\s*$",
     re.DOTALL,
@@ -939,24 +969,24 @@ def _analyze_lambda_url(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
         "explicit": False,
         "policy": policy,
     }
-    return {"first": first, "policy_json": _compact_json(policy)}, details
+    return {"first": first, "url_policy_json": _compact_json(policy)}, details
 
 
 # Signature mismatch -------------------------------------------------------------------
 
-_APPENDIX_CANONICAL = re.compile(
+_APPENDIX_CANONICAL = _Regex(
     r"The Canonical String for this request should have been\s*?\n?'(?P<canonical>.*?)'\s*\n"
     r"\s*The String-to-Sign should have been",
     re.DOTALL,
 )
-_APPENDIX_CANONICAL_ONLY = re.compile(
+_APPENDIX_CANONICAL_ONLY = _Regex(
     r"The Canonical String for this request should have been\s*?\n?'(?P<canonical>.*)'", re.DOTALL
 )
-_APPENDIX_STS = re.compile(r"The String-to-Sign should have been\s*?\n?'(?P<sts>.*?)'", re.DOTALL)
+_APPENDIX_STS = _Regex(r"The String-to-Sign should have been\s*?\n?'(?P<sts>.*?)'", re.DOTALL)
 _UNRESERVED_PATH = "/-_.~"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Difference:
     """One part of the canonical request or string to sign that differs."""
 
@@ -1270,17 +1300,18 @@ def _analyze_mismatch(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
 
 # Clock skew ---------------------------------------------------------------------------
 
-_EXPIRED = re.compile(
+_EXPIRED = _Regex(
     r"Signature expired: (?P<request>\d{8}T\d{6}Z) is now earlier than (?P<limit>\d{8}T\d{6}Z) "
     r"\((?P<server>\d{8}T\d{6}Z) - (?P<minutes>\d+) min\.\)"
 )
-_NOT_YET = re.compile(
+_NOT_YET = _Regex(
     r"Signature not yet current: (?P<request>\d{8}T\d{6}Z) is still later than "
     r"(?P<limit>\d{8}T\d{6}Z) \((?P<server>\d{8}T\d{6}Z) \+ (?P<minutes>\d+) min\.\)"
 )
 
 
-def _analyze_skew(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
+def _skew_times(f: _Facts) -> tuple[Optional[datetime], Optional[datetime], int]:
+    """The request's date, the gateway's time and the allowed window in minutes."""
     message = f.message or ""
     found = _EXPIRED.search(message) or _NOT_YET.search(message)
     request_time = server_time = None
@@ -1291,111 +1322,95 @@ def _analyze_skew(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
         window = int(found.group("minutes"))
     if server_time is None:
         server_time = _parse_http_date(f.headers.get("date"))
-    if request_time is None:
-        if f.string_to_sign:
-            lines = f.string_to_sign.split("\n")
-            request_time = _parse_amz_date(lines[1]) if len(lines) > 1 else None
-        request_time = request_time or f.local_time
+    if request_time is None and f.string_to_sign:
+        lines = f.string_to_sign.split("\n")
+        request_time = _parse_amz_date(lines[1]) if len(lines) > 1 else None
+    return request_time or f.local_time, server_time, window
+
+
+def _analyze_skew(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
+    request_time, server_time, window = _skew_times(f)
     details: dict[str, Any] = {
         "server_time": server_time,
         "request_time": request_time,
         "allowed_skew": window * 60,
+        "clock_offset": None,
+        "stale_signature": None,
     }
     if server_time is None or request_time is None:
-        details["clock_offset"] = None
-        return (
-            {
-                "finding": (
-                    f"The request's timestamp is more than {window} minutes away from the "
-                    "gateway's clock: your clock is wrong, or a signed request was reused later."
-                ),
-                "remedy": _SKEW_FIX_CLOCK + " " + _SKEW_FIX_STALE,
-            },
-            details,
-        )
+        return {
+            "finding": (
+                f"The request's timestamp is more than {window} minutes away from the gateway's "
+                "clock: your clock is wrong, or a signed request was sent long after signing."
+            ),
+            "remedy": _SKEW_FIX_CLOCK + " " + _SKEW_FIX_STALE,
+        }, details
     offset = (server_time - request_time).total_seconds()
     details["clock_offset"] = offset
-    served = server_time.strftime("%Y%m%dT%H%M%SZ")
-    dated = request_time.strftime("%Y%m%dT%H%M%SZ")
-    span = _duration(offset)
+    # When the request was sent by the local clock: the signing time the caller passed,
+    # or now for an answer being diagnosed as it arrives.
+    sent = f.local_time or (datetime.now(timezone.utc) if f.live else None)
+    dated, served = f"{request_time:%Y%m%dT%H%M%SZ}", f"{server_time:%Y%m%dT%H%M%SZ}"
+    times = f"the request is dated {dated}, the gateway's time was {served}"
+    clock_error = (server_time - sent).total_seconds() if sent is not None else offset
     stale: Optional[bool] = None
-    local_error: Optional[float] = None
-    if f.local_time is not None:
-        stale = abs((f.local_time - request_time).total_seconds()) > 60
-        if not stale:
-            local_error = offset
-    elif f.live:
-        now = datetime.now(timezone.utc)
-        stale = abs((now - server_time).total_seconds()) < 60 and offset > 0
-        local_error = None if stale else (server_time - now).total_seconds()
+    if sent is not None:
+        stale = (sent - request_time).total_seconds() > (60 if f.local_time is not None else 120)
+        details["local_clock_error"] = clock_error
     details["stale_signature"] = stale
-    hours = abs(offset) / 3600
-    if hours >= 1 and abs(hours - round(hours)) * 3600 < 120 and not stale:
-        return (
-            {
-                "finding": (
-                    f"The request is dated {dated} but the gateway's time was {served}: exactly "
-                    f"{round(hours)} h apart, so X-Amz-Date was made from local time instead of "
-                    "UTC (or the machine's time zone is set wrong)."
-                ),
-                "remedy": (
-                    "Build X-Amz-Date from UTC (datetime.now(timezone.utc)) and check the "
-                    "machine's time zone and clock; IamApiClient signs in UTC."
-                ),
-            },
-            details,
-        )
-    if stale:
-        return (
-            {
-                "finding": (
-                    f"Your clock is fine, but the signature is old: the request carried X-Amz-Date "
-                    f"{dated}, {span} before the gateway's time {served} (the limit is {window} "
-                    "min). A signed request, or its signed headers, was kept and sent later: "
-                    "built once at module scope in a warm Lambda, queued, or retried without "
-                    "re-signing."
-                ),
-                "remedy": _SKEW_FIX_STALE,
-            },
-            details,
-        )
-    if offset < 0:
-        lead = _duration(local_error if local_error is not None else offset)
-        return (
-            {
-                "finding": (
-                    f"Your clock is about {lead} ahead of the gateway's: the request is dated "
-                    f"{dated}, the gateway's time was {served}, and signatures dated more than "
-                    f"{window} min in the future are refused."
-                ),
-                "remedy": _SKEW_FIX_CLOCK,
-            },
-            details,
-        )
-    if stale is None:
-        return (
-            {
-                "finding": (
-                    f"The request is dated {dated}, {span} before the gateway's time {served} "
-                    f"(the limit is {window} min): either your clock is {span} behind, or the "
-                    "signed request was sent long after it was signed."
-                ),
-                "remedy": _SKEW_FIX_CLOCK + " " + _SKEW_FIX_STALE,
-            },
-            details,
-        )
-    lag = _duration(local_error if local_error is not None else offset)
-    return (
-        {
+    hours = clock_error / 3600
+    if not stale and abs(hours) >= 1 and abs(hours - round(hours)) * 3600 < 120:
+        return {
             "finding": (
-                f"Your clock is about {lag} behind the gateway's: the request is dated {dated}, "
-                f"the gateway's time was {served}, and signatures older than {window} min are "
-                "refused."
+                f"Your clock is exactly {abs(round(hours))} h "
+                + ("behind" if hours > 0 else "ahead of")
+                + f" the gateway's ({times}): X-Amz-Date was made from local time instead of "
+                "UTC, or the machine's time zone is set wrong."
             ),
-            "remedy": _SKEW_FIX_CLOCK,
-        },
-        details,
-    )
+            "remedy": (
+                "Build X-Amz-Date from UTC (datetime.now(timezone.utc)) and check the machine's "
+                "time zone; IamApiClient signs in UTC."
+            ),
+        }, details
+    if stale is None or sent is None:
+        span = _duration(offset)
+        if offset < 0:
+            return {
+                "finding": f"Your clock is about {span} ahead of the gateway's: {times}, and "
+                f"signatures dated more than {window} min in the future are refused.",
+                "remedy": _SKEW_FIX_CLOCK,
+            }, details
+        return {
+            "finding": f"The request is {span} older than the gateway's time ({times}; the "
+            f"limit is {window} min): either your clock is {span} behind, or the signed request "
+            "was sent long after it was signed.",
+            "remedy": _SKEW_FIX_CLOCK + " " + _SKEW_FIX_STALE,
+        }, details
+    if stale:
+        clock = (
+            "Your clock agrees with the gateway's"
+            if abs(clock_error) <= 60
+            else f"Your clock is also about {_duration(clock_error)} "
+            + ("behind" if clock_error > 0 else "ahead")
+        )
+        return {
+            "finding": (
+                f"The signature is old: {times}, and by your clock it was sent "
+                f"{_duration((sent - request_time).total_seconds())} after it was signed. A "
+                "signed request, or its signed headers, was kept and sent later (built once at "
+                "module scope in a warm Lambda, queued, or retried without re-signing). "
+                f"{clock}."
+            ),
+            "remedy": _SKEW_FIX_STALE + ("" if abs(clock_error) <= 60 else " " + _SKEW_FIX_CLOCK),
+        }, details
+    direction = "behind" if clock_error > 0 else "ahead of"
+    return {
+        "finding": (
+            f"Your clock is about {_duration(clock_error)} {direction} the gateway's: {times}, "
+            f"and the gateway accepts signatures at most {window} min away from its own time."
+        ),
+        "remedy": _SKEW_FIX_CLOCK,
+    }, details
 
 
 _SKEW_FIX_CLOCK = (
@@ -1411,12 +1426,12 @@ _SKEW_FIX_STALE = (
 
 # Credential scope and tokens ----------------------------------------------------------
 
-_SCOPE_REGION = re.compile(
+_SCOPE_REGION = _Regex(
     r"(?:Credential should|The credential must) be scoped to a valid region"
     r"(?:, not '(?P<region>[^']*)')?",
     re.IGNORECASE,
 )
-_SCOPE_SERVICE = re.compile(r"Credential should be scoped to correct service: '(?P<service>[^']*)'")
+_SCOPE_SERVICE = _Regex(r"Credential should be scoped to correct service: '(?P<service>[^']*)'")
 
 
 def _analyze_region(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
@@ -1498,50 +1513,50 @@ def _analyze_auth_scheme(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
 
 _PROBLEMS = (
     (
-        re.compile(r"requires existence of either a 'X-Amz-Date' or a 'Date' header"),
+        _Regex(r"requires existence of either a 'X-Amz-Date' or a 'Date' header"),
         "no X-Amz-Date (or Date) header reached the gateway; a proxy or a library dropped it "
         "after signing",
     ),
-    (re.compile(r"requires 'Credential' parameter"), "the Credential= part is missing"),
-    (re.compile(r"requires 'Signature' parameter"), "the Signature= part is missing"),
-    (re.compile(r"requires 'SignedHeaders' parameter"), "the SignedHeaders= part is missing"),
+    (_Regex(r"requires 'Credential' parameter"), "the Credential= part is missing"),
+    (_Regex(r"requires 'Signature' parameter"), "the Signature= part is missing"),
+    (_Regex(r"requires 'SignedHeaders' parameter"), "the SignedHeaders= part is missing"),
     (
-        re.compile(r"Date must be in ISO-8601 'basic format'"),
+        _Regex(r"Date must be in ISO-8601 'basic format'"),
         "X-Amz-Date is not in the form YYYYMMDD'T'HHMMSS'Z' (for example 20240131T235959Z)",
     ),
     (
-        re.compile(r"Unsupported AWS 'algorithm'"),
+        _Regex(r"Unsupported AWS 'algorithm'"),
         "the algorithm is not AWS4-HMAC-SHA256 (SigV2 and SigV4a are not accepted)",
     ),
     (
-        re.compile(r"exactly 5 slash-delimited elements"),
+        _Regex(r"exactly 5 slash-delimited elements"),
         "the Credential is not keyid/date/region/service/aws4_request (a '/' or space in the "
         "access key id?)",
     ),
     (
-        re.compile(r"query-string parameters must include '(?P<param>[^']+)'"),
+        _Regex(r"query-string parameters must include '(?P<param>[^']+)'"),
         "a presigned URL lacks one of the X-Amz-* query parameters",
     ),
     (
-        re.compile(r"must be a 'SignedHeader'"),
+        _Regex(r"must be a 'SignedHeader'"),
         "the host header is not in SignedHeaders",
     ),
     (
-        re.compile(r"must begin with the algorithm name"),
+        _Regex(r"must begin with the algorithm name"),
         "the header value does not start with the algorithm name (AWS4-HMAC-SHA256)",
     ),
     (
-        re.compile(r"scoped with a valid terminator"),
+        _Regex(r"scoped with a valid terminator"),
         "the credential scope does not end in 'aws4_request'",
     ),
     (
-        re.compile(r"Date in Credential scope does not match"),
+        _Regex(r"Date in Credential scope does not match"),
         "the date in the credential scope is not the date of X-Amz-Date: the scope was computed "
         "at another moment than the timestamp (around midnight UTC), or a proxy replaced "
         "X-Amz-Date",
     ),
     (
-        re.compile(r"key=value pair"),
+        _Regex(r"key=value pair"),
         "the header could not be split into key=value pairs: a newline or space inside the "
         "access key id (often from a file or an environment variable), a value that repeats "
         "'Authorization:', or a header a proxy duplicated",
@@ -1637,7 +1652,7 @@ _REST_LIKE = _kinds("rest", "websocket", None)
 _ALL_4XX = frozenset(range(400, 500))
 _ALL_5XX = frozenset(range(500, 1000))
 _KV_PAIR = r"not a valid key=value pair|Invalid key=value pair"
-_MISSING_TOKEN = re.compile(r"(?i)missing authentication token")
+_MISSING_TOKEN = _Regex(r"(?i)missing authentication token")
 
 _ROUTE_FIX = (
     "Compare {route} with the routes deployed to stage '{stage}' "
@@ -1686,7 +1701,7 @@ _FORBIDDEN_FIX = (
 )
 _ACCESS_CAUSE = "No policy allows {who} to call {action} on {resource_arn}.{notes}"
 _ACCESS_FIX = (
-    "{allow_where}: {policy_json}. If the API has a resource policy it must allow the caller "
+    "{allow_where}: `{policy_json}`. If the API has a resource policy it must allow the caller "
     "too (for a caller from another account both must), and a REST API must be redeployed "
     "after its resource policy changes."
 )
@@ -1705,6 +1720,15 @@ _MALFORMED_FIX = (
     "stray whitespace (AWS_ACCESS_KEY_ID, the profile's aws_access_key_id) and that no proxy "
     "rewrites or duplicates Authorization, X-Amz-Date or Host. {where}"
 )
+_URL_CAUSE = (
+    "The function URL's authorization refused the call before the function ran. {first}; with "
+    "AuthType NONE the resource-based policy must allow both actions for principal '*'."
+)
+_URL_FIX = (
+    "Allow both lambda:InvokeFunctionUrl and lambda:InvokeFunction: add `{url_policy_json}` to "
+    "your identity's policy (AuthType AWS_IAM), or the equivalent statement to the function's "
+    "resource-based policy (`aws lambda get-policy --function-name <function-name>` shows it)."
+)
 _MISMATCH_CAUSE = "{finding}"
 _MISMATCH_FIX = "{remedy}"
 _SKEW_CAUSE = "{finding}"
@@ -1720,7 +1744,7 @@ RULES: tuple[Rule, ...] = (
         code="route_not_found",
         cases=("ws-frame-error",),
         kinds=_kinds("websocket"),
-        pattern=re.compile(r"^Forbidden$"),
+        pattern=_Regex(r"^Forbidden$"),
         when=lambda f: f.is_frame,
         condition="a frame on the socket (no HTTP status)",
         cause=(
@@ -1739,7 +1763,7 @@ RULES: tuple[Rule, ...] = (
         code="integration_failure",
         cases=("ws-frame-error",),
         kinds=_kinds("websocket"),
-        pattern=re.compile(r"^Internal server error$"),
+        pattern=_Regex(r"^Internal server error$"),
         when=lambda f: f.is_frame,
         condition="a frame on the socket (no HTTP status)",
         cause="The integration of the WebSocket route failed (the backend threw or timed out).",
@@ -1753,7 +1777,7 @@ RULES: tuple[Rule, ...] = (
         name="Body over the size limit (plain text)",
         code="payload_too_large",
         cases=("too-large",),
-        pattern=re.compile(
+        pattern=_Regex(
             r"HTTP content length exceeded \d+ bytes|Request Entity Too Large|Payload Too Large",
             re.IGNORECASE,
         ),
@@ -1773,7 +1797,7 @@ RULES: tuple[Rule, ...] = (
         name="Signature expired",
         code="clock_skew",
         cases=("sig-expired",),
-        pattern=re.compile(r"^Signature expired\b"),
+        pattern=_Regex(r"^Signature expired\b"),
         analyze=_analyze_skew,
         cause=_SKEW_CAUSE,
         fix=_SKEW_FIX,
@@ -1786,7 +1810,7 @@ RULES: tuple[Rule, ...] = (
         name="Signature not yet current",
         code="clock_skew",
         cases=("sig-not-yet",),
-        pattern=re.compile(r"^Signature not yet current\b"),
+        pattern=_Regex(r"^Signature not yet current\b"),
         analyze=_analyze_skew,
         cause=_SKEW_CAUSE,
         fix=_SKEW_FIX,
@@ -1833,7 +1857,7 @@ RULES: tuple[Rule, ...] = (
         name="Credential scope without the aws4_request terminator",
         code="malformed_authorization",
         cases=("scope-terminator",),
-        pattern=re.compile(r"Credential should be scoped with a valid terminator"),
+        pattern=_Regex(r"Credential should be scoped with a valid terminator"),
         analyze=_analyze_malformed,
         cause="The signature is malformed: {problem}.",
         fix=_MALFORMED_FIX,
@@ -1845,7 +1869,7 @@ RULES: tuple[Rule, ...] = (
         name="Credential-scope date differs from X-Amz-Date",
         code="malformed_authorization",
         cases=("scope-date",),
-        pattern=re.compile(r"Date in Credential scope does not match"),
+        pattern=_Regex(r"Date in Credential scope does not match"),
         analyze=_analyze_malformed,
         cause="The signature is malformed: {problem}.",
         fix=_MALFORMED_FIX,
@@ -1859,7 +1883,7 @@ RULES: tuple[Rule, ...] = (
         code="expired_token",
         cases=("token-expired",),
         error_types=_types("ExpiredTokenException"),
-        pattern=re.compile(r"security token included in the request is expired", re.IGNORECASE),
+        pattern=_Regex(r"security token included in the request is expired", re.IGNORECASE),
         cause=(
             "Your temporary credentials have expired. This happens most with assumed-role, SSO "
             "or federated credentials pasted into environment variables, which nothing refreshes."
@@ -1876,7 +1900,7 @@ RULES: tuple[Rule, ...] = (
         code="invalid_token",
         cases=("token-invalid",),
         error_types=_types("UnrecognizedClientException", "InvalidClientTokenId"),
-        pattern=re.compile(r"security token included in the request is invalid", re.IGNORECASE),
+        pattern=_Regex(r"security token included in the request is invalid", re.IGNORECASE),
         analyze=_analyze_token,
         cause="AWS does not recognise the credentials. Most likely: {reasons}.",
         fix=(
@@ -1890,7 +1914,7 @@ RULES: tuple[Rule, ...] = (
         name="Signature does not match",
         code="signature_mismatch",
         cases=("sig-mismatch",),
-        pattern=re.compile(r"signature we calculated does not match", re.IGNORECASE),
+        pattern=_Regex(r"signature we calculated does not match", re.IGNORECASE),
         analyze=_analyze_mismatch,
         cause=_MISMATCH_CAUSE,
         fix=_MISMATCH_FIX,
@@ -1905,7 +1929,7 @@ RULES: tuple[Rule, ...] = (
         code="wrong_auth_scheme",
         cases=("incomplete-kv", "incomplete-params"),
         error_types=_types("IncompleteSignatureException"),
-        pattern=re.compile(
+        pattern=_Regex(
             _KV_PAIR + r"|^Authorization header requires|Unsupported AWS 'algorithm'"
             r"|must begin with the algorithm name"
         ),
@@ -1935,7 +1959,7 @@ RULES: tuple[Rule, ...] = (
         name="SigV4 Authorization header not split into key=value pairs",
         code="malformed_authorization",
         cases=("incomplete-kv",),
-        pattern=re.compile(_KV_PAIR),
+        pattern=_Regex(_KV_PAIR),
         analyze=_analyze_malformed,
         cause=(
             "Your SigV4 Authorization header arrived malformed: {problem}. A path or verb with no "
@@ -1951,7 +1975,7 @@ RULES: tuple[Rule, ...] = (
         name="Authorization header missing parts",
         code="malformed_authorization",
         cases=("incomplete-params",),
-        pattern=re.compile(r"^Authorization header requires"),
+        pattern=_Regex(r"^Authorization header requires"),
         analyze=_analyze_malformed,
         cause="Your SigV4 Authorization header arrived incomplete: {problem}.",
         fix=_MALFORMED_FIX,
@@ -1966,7 +1990,7 @@ RULES: tuple[Rule, ...] = (
         code="malformed_authorization",
         cases=("incomplete-other",),
         error_types=_types("IncompleteSignatureException"),
-        pattern=re.compile(
+        pattern=_Regex(
             r"Date must be in ISO-8601 'basic format'|Unsupported AWS 'algorithm'"
             r"|Credential must have exactly 5 slash-delimited elements"
             r"|AWS query-string parameters must include|must be a 'SignedHeader'"
@@ -1998,19 +2022,10 @@ RULES: tuple[Rule, ...] = (
         name="Lambda function URL: Forbidden",
         code="access_denied",
         cases=("lambda-url-forbidden",),
-        pattern=re.compile(r"^Forbidden\. For troubleshooting Function URL"),
+        pattern=_Regex(r"^Forbidden\. For troubleshooting Function URL"),
         analyze=_analyze_lambda_url,
-        cause=(
-            "The function URL's authorization refused the call before the function ran. {first}; "
-            "with AuthType NONE the resource-based policy must allow both actions for principal "
-            "'*'."
-        ),
-        fix=(
-            "Allow both lambda:InvokeFunctionUrl and lambda:InvokeFunction: add {policy_json} to "
-            "your identity's policy (AuthType AWS_IAM), or the equivalent statement to the "
-            "function's resource-based policy (`aws lambda get-policy --function-name "
-            "<function-name>` shows it)."
-        ),
+        cause=_URL_CAUSE,
+        fix=_URL_FIX,
         examples=(
             "Forbidden. For troubleshooting Function URL authorization issues, see: "
             "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
@@ -2023,25 +2038,17 @@ RULES: tuple[Rule, ...] = (
         kinds=_kinds("lambda_url"),
         statuses=_statuses(403),
         error_types=_types("AccessDeniedException"),
-        pattern=re.compile(r"^Forbidden"),
+        pattern=_Regex(r"^Forbidden"),
         analyze=_analyze_lambda_url,
-        cause=(
-            "The function URL's authorization refused the call before the function ran. {first}; "
-            "with AuthType NONE the resource-based policy must allow both actions for principal "
-            "'*'."
-        ),
-        fix=(
-            "Allow both lambda:InvokeFunctionUrl and lambda:InvokeFunction: add {policy_json} to "
-            "your identity's policy (AuthType AWS_IAM), or the equivalent statement to the "
-            "function's resource-based policy."
-        ),
+        cause=_URL_CAUSE,
+        fix=_URL_FIX,
         examples=("Forbidden",),
     ),
     Rule(
         name="IAM or resource policy: explicit deny",
         code="explicit_deny",
         cases=("iam-denied",),
-        pattern=re.compile(
+        pattern=_Regex(
             r"User: \S+ is not authorized to perform: \S+ on resource: \S+ with an explicit deny"
         ),
         analyze=_analyze_access,
@@ -2057,7 +2064,7 @@ RULES: tuple[Rule, ...] = (
         name="IAM or resource policy: no Allow",
         code="access_denied",
         cases=("iam-denied",),
-        pattern=re.compile(r"User: \S+ is not authorized to perform: \S+ on resource"),
+        pattern=_Regex(r"User: \S+ is not authorized to perform: \S+ on resource"),
         analyze=_analyze_access,
         cause=_ACCESS_CAUSE,
         fix=_ACCESS_FIX,
@@ -2075,9 +2082,7 @@ RULES: tuple[Rule, ...] = (
         name="Lambda or Cognito authorizer: explicit deny",
         code="explicit_deny",
         cases=("authorizer-deny",),
-        pattern=re.compile(
-            r"^User is not authorized to access this resource with an explicit deny"
-        ),
+        pattern=_Regex(r"^User is not authorized to access this resource with an explicit deny"),
         analyze=_analyze_authorizer,
         cause=(
             "The Lambda or Cognito authorizer returned a policy with an explicit Deny for "
@@ -2099,7 +2104,7 @@ RULES: tuple[Rule, ...] = (
         name="Lambda or Cognito authorizer: no Allow",
         code="access_denied",
         cases=("authorizer-deny",),
-        pattern=re.compile(r"^User is not authorized to access this resource"),
+        pattern=_Regex(r"^User is not authorized to access this resource"),
         analyze=_analyze_authorizer,
         cause=(
             "The Lambda or Cognito authorizer did not allow {route}. This is not IAM: your SigV4 "
@@ -2116,7 +2121,7 @@ RULES: tuple[Rule, ...] = (
         name="Signed call to an undefined route",
         code="route_not_found",
         cases=("route-signed",),
-        pattern=re.compile(
+        pattern=_Regex(
             r"No method found matching route (?P<route>.+?) for http method (?P<verb>\w+)"
         ),
         analyze=_analyze_no_method,
@@ -2168,15 +2173,16 @@ RULES: tuple[Rule, ...] = (
         cases=("forbidden-http",),
         kinds=_kinds("http"),
         statuses=_statuses(403),
-        pattern=re.compile(r"^Forbidden$"),
+        pattern=_Regex(r"^Forbidden$"),
         signed=True,
         analyze=_analyze_http_forbidden,
         cause=(
             "HTTP APIs answer IAM denials with a bare Forbidden: your signature was valid, but "
-            "no policy of your identity allows {action} on {resource_arn}."
+            "no policy of your identity allows {action} on {resource_arn}. (If the route uses a "
+            "Lambda authorizer instead of IAM, that authorizer said no.)"
         ),
         fix=(
-            "Allow the call in your identity's IAM policy: {policy_json}. HTTP APIs have no "
+            "Allow the call in your identity's IAM policy: `{policy_json}`. HTTP APIs have no "
             "resource policies, so the identity policy, its permission boundary and any SCP are "
             "the places to look."
         ),
@@ -2188,7 +2194,7 @@ RULES: tuple[Rule, ...] = (
         cases=("forbidden-http",),
         kinds=_kinds("http"),
         statuses=_statuses(403),
-        pattern=re.compile(r"^Forbidden$"),
+        pattern=_Regex(r"^Forbidden$"),
         signed=False,
         cause=(
             "The request carried no SigV4 signature and {route} uses IAM authorization; HTTP "
@@ -2203,7 +2209,7 @@ RULES: tuple[Rule, ...] = (
         cases=("not-found-http",),
         kinds=_kinds("http"),
         statuses=_statuses(404),
-        pattern=re.compile(r"^Not Found$"),
+        pattern=_Regex(r"^Not Found$"),
         cause=(
             "No route of the HTTP API matches {route}: either the first path segment is not a "
             "stage (and the API has no $default stage), or no route (nor a {proxy+} or $default "
@@ -2224,7 +2230,7 @@ RULES: tuple[Rule, ...] = (
         kinds=_REST_LIKE,
         statuses=_statuses(403),
         error_types=_types("ForbiddenException"),
-        pattern=re.compile(r"^Forbidden$"),
+        pattern=_Regex(r"^Forbidden$"),
         when=lambda f: f.api_key_sent,
         condition="the request carried an x-api-key header",
         analyze=lambda f, m: ({}, _route_details(f)),
@@ -2248,7 +2254,7 @@ RULES: tuple[Rule, ...] = (
         kinds=_REST_LIKE,
         statuses=_statuses(403),
         error_types=_types("ForbiddenException"),
-        pattern=re.compile(r"^Forbidden$"),
+        pattern=_Regex(r"^Forbidden$"),
         analyze=_analyze_forbidden,
         cause=_FORBIDDEN_CAUSE,
         fix=_FORBIDDEN_FIX,
@@ -2258,7 +2264,7 @@ RULES: tuple[Rule, ...] = (
         name="CloudFront error page in front of an edge-optimized API",
         code="forbidden",
         statuses=_statuses(403),
-        pattern=re.compile(r"could not be satisfied", re.IGNORECASE),
+        pattern=_Regex(r"could not be satisfied", re.IGNORECASE),
         cause=(
             "CloudFront, in front of the edge-optimized API, refused the request before API "
             "Gateway saw it: most often a GET or HEAD with a body; otherwise a CloudFront "
@@ -2285,7 +2291,7 @@ RULES: tuple[Rule, ...] = (
         cases=("unauthorized",),
         statuses=_statuses(401),
         error_types=_types("UnauthorizedException"),
-        pattern=re.compile(r"^Unauthorized$"),
+        pattern=_Regex(r"^Unauthorized$"),
         analyze=_analyze_unauthorized,
         cause=(
             "{route} is protected by a Lambda, Cognito or JWT authorizer, not by IAM, and it "
@@ -2306,7 +2312,7 @@ RULES: tuple[Rule, ...] = (
         cases=("quota",),
         statuses=_statuses(429),
         error_types=_types("LimitExceededException"),
-        pattern=re.compile(r"^Limit Exceeded$"),
+        pattern=_Regex(r"^Limit Exceeded$"),
         analyze=_analyze_throttle,
         cause=(
             "The usage-plan quota of your API key is used up (requests per day, week or month)."
@@ -2323,7 +2329,7 @@ RULES: tuple[Rule, ...] = (
         cases=("throttled",),
         statuses=_statuses(429),
         error_types=_types("TooManyRequestsException", "ThrottlingException"),
-        pattern=re.compile(r"^Too Many Requests$|Rate exceeded", re.IGNORECASE),
+        pattern=_Regex(r"^Too Many Requests$|Rate exceeded", re.IGNORECASE),
         analyze=_analyze_throttle,
         cause=_THROTTLE_CAUSE,
         fix=_THROTTLE_FIX,
@@ -2361,7 +2367,7 @@ RULES: tuple[Rule, ...] = (
         name="REST API: Endpoint request timed out",
         code="integration_timeout",
         cases=("timeout-rest",),
-        pattern=re.compile(r"^Endpoint request timed out"),
+        pattern=_Regex(r"^Endpoint request timed out"),
         cause=(
             "The backend did not answer within the integration timeout (29 seconds by default "
             "on REST APIs); it may still have run."
@@ -2375,7 +2381,7 @@ RULES: tuple[Rule, ...] = (
         cases=("unavailable-http",),
         kinds=_kinds("http", None),
         statuses=_statuses(503),
-        pattern=re.compile(r"^Service Unavailable$"),
+        pattern=_Regex(r"^Service Unavailable$"),
         cause=(
             "The HTTP API's integration did not answer in time (at most 30 seconds) or was "
             "unavailable; it may still have run."
@@ -2388,7 +2394,7 @@ RULES: tuple[Rule, ...] = (
         code="integration_failure",
         cases=("ise-rest",),
         statuses=_statuses(502),
-        pattern=re.compile(r"^Internal server error$"),
+        pattern=_Regex(r"^Internal server error$"),
         cause=(
             "The Lambda function behind {route} failed or returned an answer API Gateway cannot "
             "use: an unhandled error, a timeout, or a proxy response that is not "
@@ -2406,7 +2412,7 @@ RULES: tuple[Rule, ...] = (
         code="integration_failure",
         cases=("ise-rest",),
         statuses=_statuses(500),
-        pattern=re.compile(r"^Internal server error$"),
+        pattern=_Regex(r"^Internal server error$"),
         cause=(
             "API Gateway could not call the integration: most often it may not invoke the "
             "Lambda function (no resource-policy statement for apigateway.amazonaws.com and this "
@@ -2426,8 +2432,9 @@ RULES: tuple[Rule, ...] = (
         name="HTTP API: Internal Server Error",
         code="integration_failure",
         cases=("ise-http",),
+        kinds=_kinds("http", None),
         statuses=_statuses(500),
-        pattern=re.compile(r"^Internal Server Error$"),
+        pattern=_Regex(r"^Internal Server Error$"),
         cause=(
             "The HTTP API could not call its integration or authorizer: a Lambda error, a "
             "missing invoke permission, or a wrong integration role."
@@ -2454,7 +2461,7 @@ RULES: tuple[Rule, ...] = (
         code="client_error",
         cases=("bad-body",),
         statuses=_statuses(400),
-        pattern=re.compile(r"^Invalid request body$"),
+        pattern=_Regex(r"^Invalid request body$"),
         analyze=_analyze_client_error,
         cause=(
             "The API's request validator rejected the body: it does not match the model "
@@ -2472,7 +2479,7 @@ RULES: tuple[Rule, ...] = (
         code="client_error",
         cases=(),
         statuses=_statuses(400),
-        pattern=re.compile(r"^Missing required request parameters"),
+        pattern=_Regex(r"^Missing required request parameters"),
         analyze=_analyze_client_error,
         cause=(
             "The API's request validator requires parameters (query string or headers) that "
@@ -2493,6 +2500,22 @@ RULES: tuple[Rule, ...] = (
         fix=(
             "Stop sending to it and remove it from wherever you keep connection ids; it will not "
             "come back. Retrying does not help."
+        ),
+    ),
+    Rule(
+        name="HEAD answer without a body",
+        code="client_error",
+        statuses=_ALL_4XX,
+        when=lambda f: f.method == "HEAD" and f.body_format == "empty" and not f.error_type,
+        condition="a HEAD request, no body and no x-amzn-ErrorType",
+        cause=(
+            "A HEAD answer has no body, so the message that would say who refused the call is "
+            "missing: the HTTP {status} may come from the gateway (no signature, no such route, "
+            "an IAM denial) or from the backend."
+        ),
+        fix=(
+            "Repeat the call as GET (or diagnose the GET answer) to read the message; the "
+            "status alone cannot tell the cause."
         ),
     ),
     Rule(
@@ -2686,7 +2709,7 @@ def _build(
     )
 
 
-_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;])(?=\s|$)")
+_SPACE_BEFORE_STOP = _Regex(r"\s+([.,;])(?=\s|$)")
 
 
 def _tidy(text: str) -> str:
@@ -2718,6 +2741,10 @@ _DOC_ANALYZER_VALUES: dict[str, str] = {
     "policy_json": '{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"<resource-arn>"}',
     "method_arn": "the method's ARN",
     "wide_arn": "arn:aws:execute-api:<region>:<account-id>:<api-id>/<stage>/*",
+    "url_policy_json": (
+        '{"Effect":"Allow","Action":["lambda:InvokeFunctionUrl","lambda:InvokeFunction"],'
+        '"Resource":"arn:aws:lambda:<region>:<account-id>:function:<function-name>"}'
+    ),
     "first": (
         "With AuthType AWS_IAM, your identity needs lambda:InvokeFunctionUrl and, for function "
         "URLs created since October 2025, lambda:InvokeFunction as well"
@@ -2767,7 +2794,7 @@ def _doc_finding_skew() -> tuple[str, str]:
         "clock is off by that much; when it was signed much earlier than it was sent, the "
         "signature was reused (a signed request kept at module scope, queued, or retried "
         "without re-signing); an offset of whole hours means local time was used instead of UTC",
-        _SKEW_FIX_CLOCK + " If the signature was reused: " + _SKEW_FIX_STALE,
+        _SKEW_FIX_CLOCK + " If the signature was reused: s" + _SKEW_FIX_STALE[1:],
     )
 
 
@@ -2838,11 +2865,15 @@ def errors_markdown() -> str:
                 out.append("")
                 out += [f"- `{example.strip()}`" for example in rule.examples]
                 out.append("")
+            values = dict(doc_values)
+            if rule.analyze is _analyze_malformed:
+                found = [text for e in rule.examples for p, text in _PROBLEMS if p.search(e)]
+                values["problem"] = "; ".join(dict.fromkeys(found)) or values["problem"]
             if rule.analyze is _analyze_skew:
                 cause, fix = skew_cause, skew_fix
             else:
-                cause = _fill(rule.cause, doc_values)
-                fix = _fill(rule.fix, doc_values)
+                cause = _fill(rule.cause, values)
+                fix = _fill(rule.fix, values)
             out.append(f"**What it means.** {_escape_markdown(_tidy(cause))}")
             out.append("")
             out.append(f"**Fix.** {_escape_markdown(_tidy(fix))}")

@@ -1,0 +1,159 @@
+"""Target 3: a Lambda cold start, the imports and the first signed request in a fresh interpreter.
+
+Each figure is the median over fresh interpreters (the two sides take turns),
+timed inside the child from its first statement, before any import, to the
+signed request: the interpreter's own start-up, the same for both, is left
+out, so the ratio is the stricter one. Credentials come from the environment,
+as Lambda provides them. What each side does:
+
+* ``iamapi, sign``: ``import iamapi`` (which imports requests), build the
+  GET with ``requests.Request(...).prepare()`` and sign it with
+  ``iamapi.SigV4Auth(region=...)``, which reads the credentials.
+* ``botocore, sign``: ``import requests, botocore.session``, then
+  ``botocore.session.get_session().get_credentials()`` and one
+  ``botocore.auth.SigV4Auth`` signature of the same GET as an ``AWSRequest``.
+* ``... + send`` (with a local server): the same up to a response:
+  ``IamApiClient(base).get(...)``, against botocore's signature sent with
+  ``requests.get(url, headers=signed headers)``.
+* ``requests alone``: ``import requests``, for scale.
+
+``python -X importtime -c "import iamapi"`` gives the top offenders.
+
+Run alone: ``python bench/coldstart.py [--port PORT] [--runs 21]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from common import API_URL, QUERY, REGION, SERVICE, emit
+
+PRELUDE = """\
+import time
+started = time.perf_counter()
+"""
+REPORT = """
+print((time.perf_counter() - started) * 1000)
+"""
+
+SIGN_IAMAPI = """\
+import iamapi
+import requests
+prepared = requests.Request("GET", URL, params=QUERY).prepare()
+iamapi.SigV4Auth(region=REGION)(prepared)
+assert prepared.headers["Authorization"].startswith("AWS4-HMAC-SHA256 ")
+"""
+
+SIGN_BOTOCORE = """\
+import requests, botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+credentials = botocore.session.get_session().get_credentials()
+request = AWSRequest(method="GET", url=URL, params=QUERY)
+SigV4Auth(credentials, SERVICE, REGION).add_auth(request)
+assert request.headers["Authorization"].startswith("AWS4-HMAC-SHA256 ")
+"""
+
+SEND_IAMAPI = """\
+import iamapi
+with iamapi.IamApiClient(BASE) as client:
+    assert client.get("/pets", params=QUERY).status_code == 200
+"""
+
+SEND_BOTOCORE = """\
+import requests, botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+credentials = botocore.session.get_session().get_credentials()
+request = AWSRequest(method="GET", url=BASE + "/pets", params=QUERY)
+SigV4Auth(credentials, SERVICE, REGION).add_auth(request)
+prepared = request.prepare()
+assert requests.get(prepared.url, headers=dict(prepared.headers)).status_code == 200
+"""
+
+REQUESTS_ALONE = """\
+import requests
+"""
+
+
+def script(body: str, base: str) -> str:
+    constants = (
+        f"URL = {API_URL!r}\nQUERY = {QUERY!r}\nREGION = {REGION!r}\n"
+        f"SERVICE = {SERVICE!r}\nBASE = {base!r}\n"
+    )
+    return PRELUDE + constants + body + REPORT
+
+
+def run_once(source: str) -> tuple[float, float]:
+    """(milliseconds inside the child, milliseconds of the whole process)."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", source],
+        stdout=subprocess.PIPE,
+        check=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
+    outside = (time.perf_counter() - started) * 1000
+    return float(completed.stdout.decode().split()[-1]), outside
+
+
+def import_offenders(count: int) -> list[tuple[str, float, float]]:
+    """The slowest imports under ``import iamapi``: (module, self ms, cumulative ms)."""
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import iamapi"],
+        stderr=subprocess.PIPE,
+        check=True,
+        timeout=60,
+    )
+    rows: list[tuple[str, float, float]] = []
+    for line in completed.stderr.decode().splitlines():
+        if not line.startswith("import time:") or "[us]" in line:
+            continue
+        own, cumulative, name = line[len("import time:") :].split("|")
+        rows.append((name.rstrip(), int(own) / 1000, int(cumulative) / 1000))
+    rows.sort(key=lambda row: row[2], reverse=True)
+    return rows[:count]
+
+
+def measure(port: int, runs: int) -> dict[str, object]:
+    base = f"http://127.0.0.1:{port}/prod" if port else ""
+    variants = {
+        "iamapi, sign": script(SIGN_IAMAPI, base),
+        "botocore, sign": script(SIGN_BOTOCORE, base),
+        "requests alone": script(REQUESTS_ALONE, base),
+    }
+    if port:
+        variants["iamapi, sign + send"] = script(SEND_IAMAPI, base)
+        variants["botocore, sign + send"] = script(SEND_BOTOCORE, base)
+    for source in variants.values():  # compile the modules' bytecode caches first
+        run_once(source)
+    inside: dict[str, list[float]] = {name: [] for name in variants}
+    outside: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, source in variants.items():
+            child, process = run_once(source)
+            inside[name].append(child)
+            outside[name].append(process)
+    return {
+        "inside_ms": {name: statistics.median(v) for name, v in inside.items()},
+        "process_ms": {name: statistics.median(v) for name, v in outside.items()},
+        "import_offenders": import_offenders(10),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--port", type=int, default=0, help="local server for the send figures")
+    parser.add_argument("--runs", type=int, default=21)
+    options = parser.parse_args()
+    emit(measure(options.port, options.runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,14 +14,20 @@ break a signature.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Optional, Protocol
+from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
+from requests.structures import CaseInsensitiveDict
 
+from iamapi._body import payload_hash
 from iamapi._canonical import (
+    SigningKey,
     authorization_header,
     canonical_headers,
     canonical_query,
@@ -29,7 +35,6 @@ from iamapi._canonical import (
     canonical_uri,
     credential_scope,
     derive_signing_key,
-    sign_string,
     string_to_sign,
 )
 from iamapi._redaction import mask_access_key, redact_text
@@ -47,6 +52,8 @@ __all__ = [
 ]
 
 _KEY_CACHE_LIMIT = 16
+# Headers the signer sets itself; a value the caller left from an earlier signature is dropped.
+_SIGNER_SET = frozenset({"host", "x-amz-date", "authorization", "x-amz-security-token"})
 
 
 class CredentialsLike(Protocol):
@@ -118,20 +125,31 @@ class Signer:
         self.service = service
         self.content_sha256_header = content_sha256_header
         self._extra = frozenset(name.lower() for name in sign_headers)
-        self._keys: dict[tuple[str, str], bytes] = {}
+        self._keys: dict[tuple[str, str], SigningKey] = {}
+        # The last (whole second, X-Amz-Date) formatted, swapped as one tuple.
+        self._stamp: Optional[tuple[int, str]] = None
 
     def __repr__(self) -> str:
         return f"Signer(region={self.region!r}, service={self.service!r})"
 
-    def _signing_key(self, secret_key: str, datestamp: str) -> bytes:
+    def _signing_key(self, secret_key: str, datestamp: str) -> SigningKey:
         cache_key = (secret_key, datestamp)
         key = self._keys.get(cache_key)
         if key is None:
-            key = derive_signing_key(secret_key, datestamp, self.region, self.service)
+            key = SigningKey(derive_signing_key(secret_key, datestamp, self.region, self.service))
             if len(self._keys) >= _KEY_CACHE_LIMIT:
                 self._keys.clear()
             self._keys[cache_key] = key
         return key
+
+    def _amz_date(self, now: float) -> str:
+        second = math.floor(now)
+        stamp = self._stamp
+        if stamp is not None and stamp[0] == second:
+            return stamp[1]
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        self._stamp = (second, amz_date)
+        return amz_date
 
     def sign(
         self,
@@ -153,33 +171,33 @@ class Signer:
         other headers as sent. ``signed_header_names`` overrides the default
         choice of headers to sign (the test vectors sign every header).
         """
-        stamp = time.gmtime(time.time() if now is None else now)
-        amz_date = time.strftime("%Y%m%dT%H%M%SZ", stamp)
+        amz_date = self._amz_date(time.time() if now is None else now)
         datestamp = amz_date[:8]
-        added: list[tuple[str, str]] = [("host", host), ("x-amz-date", amz_date)]
         token = credentials.token
-        if token:
-            added.append(("x-amz-security-token", token))
-        if self.content_sha256_header:
-            added.append(("x-amz-content-sha256", payload_hash))
-        all_headers = [*added]
+        # The headers that can be signed, and the names of those that are.
+        candidates: list[tuple[str, str]] = [("host", host), ("x-amz-date", amz_date)]
         names: set[str] = {"host", "x-amz-date"}
-        for name, value in headers:
-            lower = name.lower()
-            if lower in ("host", "x-amz-date", "authorization", "x-amz-security-token"):
-                continue
-            all_headers.append((name, value))
-            if signed_header_names is None and (
-                lower.startswith("x-amz-") or lower == "content-type" or lower in self._extra
-            ):
-                names.add(lower)
         if token:
+            candidates.append(("x-amz-security-token", token))
             names.add("x-amz-security-token")
         if self.content_sha256_header:
+            candidates.append(("x-amz-content-sha256", payload_hash))
             names.add("x-amz-content-sha256")
-        if signed_header_names is not None:
+        if signed_header_names is None:
+            extra = self._extra
+            for name, value in headers:
+                lower = name.lower()
+                if lower in _SIGNER_SET:
+                    continue
+                if lower.startswith("x-amz-") or lower == "content-type" or lower in extra:
+                    candidates.append((name, value))
+                    names.add(lower)
+        else:
+            candidates.extend(
+                (name, value) for name, value in headers if name.lower() not in _SIGNER_SET
+            )
             names.update(name.lower() for name in signed_header_names)
-        block, signed = canonical_headers(all_headers, names)
+        block, signed = canonical_headers(candidates, names)
         canonical = canonical_request(
             method.upper(),
             canonical_uri(path, normalize=self.normalize_path),
@@ -190,7 +208,7 @@ class Signer:
         )
         scope = credential_scope(datestamp, self.region, self.service)
         to_sign = string_to_sign(amz_date, scope, canonical)
-        signature = sign_string(self._signing_key(credentials.secret_key, datestamp), to_sign)
+        signature = self._signing_key(credentials.secret_key, datestamp).sign(to_sign)
         out = {"X-Amz-Date": amz_date}
         if token:
             out["X-Amz-Security-Token"] = token
@@ -221,14 +239,19 @@ def host_header(request: requests.PreparedRequest) -> str:
     host = request.headers.get("Host")
     if host:
         return str(host)
-    from urllib.parse import urlsplit
-
     parts = urlsplit(request.url or "")
+    return _default_host(parts.scheme, parts.netloc)
+
+
+@lru_cache(maxsize=64)
+def _default_host(scheme: str, netloc: str) -> str:
+    """The ``Host`` value http.client sends for a URL's scheme and authority."""
+    parts = urlsplit(f"{scheme}://{netloc}")
     hostname = parts.hostname or ""
     if ":" in hostname:
         hostname = f"[{hostname}]"
     port = parts.port
-    default = 443 if parts.scheme == "https" else 80
+    default = 443 if scheme == "https" else 80
     return hostname if port in (None, default) else f"{hostname}:{port}"
 
 
@@ -239,23 +262,40 @@ def sign_prepared(
     *,
     now: Optional[float] = None,
     unsigned_payload: bool = False,
+    body_hash: Optional[str] = None,
 ) -> SigningResult:
-    """Sign a prepared request in place, exactly as requests will send it."""
-    from iamapi._body import payload_hash
+    """Sign a prepared request in place, exactly as requests will send it.
 
-    body_hash = payload_hash(request, unsigned_payload=unsigned_payload)
-    path, query = split_target(request.path_url)
+    ``body_hash`` is the payload hash when it is already known (a client that
+    re-signs each attempt hashes the body once); otherwise the body is hashed.
+    """
+    if body_hash is None:
+        body_hash = payload_hash(request, unsigned_payload=unsigned_payload)
+    headers = request.headers
+    if isinstance(headers, CaseInsensitiveDict) and request.url:
+        # What split_target(request.path_url) and host_header(request) return,
+        # from one (cached) split of the URL and one pass over the headers.
+        items = list(headers.lower_items())
+        parts = urlsplit(request.url)
+        path, query = parts.path or "/", parts.query
+        host = next((value for name, value in items if name == "host"), None)
+        host = str(host) if host else _default_host(parts.scheme, parts.netloc)
+    else:
+        items = list(headers.items())
+        path, query = split_target(request.path_url)
+        host = host_header(request)
     result = signer.sign(
         method=request.method or "GET",
-        host=host_header(request),
+        host=host,
         path=path,
         query=query,
-        headers=request.headers.items(),
+        headers=items,
         payload_hash=body_hash,
         credentials=credentials,
         now=now,
     )
-    request.headers.update(result.headers)
+    for name, value in result.headers.items():
+        headers[name] = value
     return result
 
 

@@ -222,7 +222,7 @@ def test_unsupported_algorithm(gateway: Gateway) -> None:
     )
     message = "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA1' (only AWS4-HMAC-SHA256 for now). "
     assert_rest(response, 403, "IncompleteSignatureException", body_of(message))
-    assert last_verdict(gateway) == "wrong_auth_scheme"
+    assert last_verdict(gateway) == "malformed_authorization"
 
 
 def test_date_not_in_basic_format(gateway: Gateway) -> None:
@@ -234,6 +234,52 @@ def test_date_not_in_basic_format(gateway: Gateway) -> None:
     )
     assert_rest(response, 403, "IncompleteSignatureException", body_of(message))
     assert last_verdict(gateway) == "malformed_authorization"
+
+
+def _presigned(gateway: Gateway, **overrides: str) -> str:
+    from urllib.parse import quote
+
+    date = overrides.pop("date", amz_date_of(gateway.now()))
+    params = {
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": f"{ALICE.access_key}/{date[:8]}/us-east-1/execute-api/aws4_request",
+        "X-Amz-Date": date,
+        "X-Amz-Expires": "60",
+        "X-Amz-SignedHeaders": "host",
+        "X-Amz-Signature": "0" * 64,
+        **overrides,
+    }
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items() if v)
+    return f"/prod/x?{query}"
+
+
+def test_presigned_query_missing_a_parameter(gateway: Gateway) -> None:
+    response = get(gateway, _presigned(gateway, **{"X-Amz-Signature": ""}))
+    message = (
+        "AWS query-string parameters must include 'X-Amz-Signature'. "
+        "Re-examine the query-string parameters."
+    )
+    assert_rest(response, 403, "IncompleteSignatureException", body_of(message))
+    assert last_verdict(gateway) == "malformed_authorization"
+
+
+def test_presigned_query_past_its_expiry(gateway: Gateway) -> None:
+    sent = amz_date_of(gateway.now() - 120)
+    response = get(gateway, _presigned(gateway, date=sent))
+    now = _server_time(gateway)
+    message = (
+        f"Signature expired: {sent} is now earlier than {amz_date_of(now - 60)} "
+        f"({amz_date_of(now)} - 1 min.)"
+    )
+    assert_rest(response, 403, "InvalidSignatureException", body_of(message))
+    assert last_verdict(gateway) == "clock_skew"
+
+
+def test_presigned_query_with_a_wrong_signature(gateway: Gateway) -> None:
+    response = get(gateway, _presigned(gateway))
+    assert response.json()["message"].startswith(MISMATCH + "\n\nThe Canonical String")
+    assert "X-Amz-Signature" not in response.json()["message"]  # never part of the canonical query
+    assert last_verdict(gateway) == "signature_mismatch"
 
 
 # -- REST: date window, scope, tokens, signature ---------------------------------------
@@ -700,6 +746,15 @@ def test_lambda_url_invalid_token(function_url: Gateway) -> None:
         "UnrecognizedClientException",
         b'{"message":"The security token included in the request is invalid."}',
     )
+
+
+def test_lambda_url_routes_answer_not_found_for_other_paths() -> None:
+    with Gateway(kind="lambda_url", principals=[ALICE]) as gw:
+        gw.route("GET", "/hello", (200, {}, b"hi"))
+        assert exchange(gw.port, signed_request(gw, "GET", "/hello").data).body == b"hi"
+        response = exchange(gw.port, signed_request(gw, "GET", "/other").data)
+        assert (response.status, response.body) == (404, b'{"message":"Not Found"}')
+        assert last_verdict(gw) == "route_not_found"
 
 
 def test_lambda_url_policy_denial() -> None:

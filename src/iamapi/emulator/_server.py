@@ -16,6 +16,7 @@ import selectors
 import socket
 import struct
 import threading
+import time
 from typing import BinaryIO, Callable, Optional
 
 from iamapi.emulator._wire import (
@@ -87,7 +88,12 @@ class LoopbackServer:
         self._accept_thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop accepting, close every connection and join every thread."""
+        """Stop accepting, close every connection and join every thread.
+
+        ``timeout`` bounds the whole stop: a handler still running after it is
+        left to finish in its daemon thread.
+        """
+        deadline = time.monotonic() + timeout
         thread = self._accept_thread
         if thread is None:
             return
@@ -109,7 +115,7 @@ class LoopbackServer:
             with contextlib.suppress(OSError):  # already closed by its own thread
                 conn.shutdown(socket.SHUT_RDWR)
         for conn_thread in threads:
-            conn_thread.join(timeout)
+            conn_thread.join(max(0.0, deadline - time.monotonic()))
 
     # -- accepting -----------------------------------------------------------
 

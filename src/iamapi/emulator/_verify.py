@@ -208,7 +208,7 @@ class Verifier:
             )
         if algorithm != _canonical.ALGORITHM:
             raise AuthFailure(
-                "wrong_auth_scheme",
+                verdict,
                 f"Unsupported AWS 'algorithm': '{algorithm}' "
                 f"(only {_canonical.ALGORITHM} for now). ",
             )
@@ -235,7 +235,7 @@ class Verifier:
         algorithm = params["X-Amz-Algorithm"]
         if algorithm != _canonical.ALGORITHM:
             raise AuthFailure(
-                "wrong_auth_scheme",
+                "malformed_authorization",
                 f"Unsupported AWS 'algorithm': '{algorithm}' "
                 f"(only {_canonical.ALGORITHM} for now). ",
             )

@@ -768,8 +768,12 @@ def _analyze_missing_route(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
             "The URL has no stage: REST API URLs are https://{api-id}.execute-api."
             "{region}.amazonaws.com/{stage}/{path}."
         )
-    else:
+    elif f.resource_path == "/":
         values["where"] = "The root path '/' needs a method of its own."
+    elif f.resource_path.endswith("/"):
+        values["where"] = "A trailing '/' makes it another path than the one without."
+    else:
+        values["where"] = ""
     return values, _route_details(f)
 
 
@@ -1443,11 +1447,8 @@ def _analyze_region(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
         notes.append(
             "'execute-api' is not a region: it was read from the wrong label of the host name."
         )
-    if expected is None:
-        if f.host_kind == "custom_domain":
-            notes.append(f"The custom domain {f.host} does not name a region, so it must be given.")
-        else:
-            notes.append("Use the region the API was created in.")
+    if expected is None and f.host_kind == "custom_domain":
+        notes.append(f"The custom domain {f.host} does not name a region, so it must be given.")
     service_note = _SCOPE_SERVICE.search(f.message or "")
     if service_note:
         notes.append(
@@ -1457,7 +1458,11 @@ def _analyze_region(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
     return (
         {
             "signed_region": f"'{signed}'" if signed else "another region",
-            "expected_region": f"'{expected}'" if expected else "the API's region",
+            "expected_region": (
+                f", but the API is in '{expected}'"
+                if expected
+                else ", which is not the region the API was created in"
+            ),
             "region_arg": expected or "<the API's region>",
             "notes": " ".join(notes),
         },
@@ -1825,7 +1830,7 @@ RULES: tuple[Rule, ...] = (
         cases=("scope-region",),
         pattern=_SCOPE_REGION,
         analyze=_analyze_region,
-        cause="You signed for region {signed_region}, but the API is in {expected_region}. {notes}",
+        cause="You signed for region {signed_region}{expected_region}. {notes}",
         fix=(
             'Sign for the API\'s region: `IamApiClient(url, region="{region_arg}")`. A region '
             "given explicitly wins over the host name and the environment."
@@ -2019,6 +2024,32 @@ RULES: tuple[Rule, ...] = (
         fix=_MISMATCH_FIX,
     ),
     Rule(
+        name="Lambda function URL: Forbidden on an unsigned request",
+        code="missing_signature",
+        cases=("lambda-url-forbidden",),
+        kinds=_kinds("lambda_url"),
+        statuses=_statuses(403),
+        error_types=_types("AccessDeniedException"),
+        pattern=_Regex(r"^Forbidden"),
+        signed=False,
+        analyze=_analyze_lambda_url,
+        cause=(
+            "The request carried no SigV4 signature and the function URL refused it before the "
+            "function ran. With AuthType AWS_IAM every call must be signed; with AuthType NONE "
+            "the function's resource-based policy must allow lambda:InvokeFunctionUrl and (for "
+            "URLs created since October 2025) lambda:InvokeFunction for principal '*'."
+        ),
+        fix=(
+            "Sign the request for service 'lambda' in region {region}: send it through "
+            "IamApiClient. If the URL is meant to be public (AuthType NONE), add both actions "
+            "for principal '*' to the function's resource-based policy instead."
+        ),
+        examples=(
+            "Forbidden. For troubleshooting Function URL authorization issues, see: "
+            "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
+        ),
+    ),
+    Rule(
         name="Lambda function URL: Forbidden",
         code="access_denied",
         cases=("lambda-url-forbidden",),
@@ -2210,6 +2241,7 @@ RULES: tuple[Rule, ...] = (
         kinds=_kinds("http"),
         statuses=_statuses(404),
         pattern=_Regex(r"^Not Found$"),
+        analyze=lambda f, m: ({}, _route_details(f)),
         cause=(
             "No route of the HTTP API matches {route}: either the first path segment is not a "
             "stage (and the API has no $default stage), or no route (nor a {proxy+} or $default "
@@ -2427,6 +2459,22 @@ RULES: tuple[Rule, ...] = (
             "arn:aws:execute-api:{region}:<account-id>:{api_id}/*`."
         ),
         examples=("Internal server error",),
+    ),
+    Rule(
+        name="Lambda function URL: the function failed",
+        code="integration_failure",
+        kinds=_kinds("lambda_url"),
+        statuses=_statuses(500, 502),
+        pattern=_Regex(r"^Internal Server Error$", re.IGNORECASE),
+        cause=(
+            "The function behind the URL threw an error, timed out, or returned a response the "
+            "function URL cannot turn into HTTP (for example a body that is not a string)."
+        ),
+        fix=(
+            "Read the function's CloudWatch logs for request {request_id}; return "
+            '{"statusCode": ..., "body": "<string>"} or a plain string.'
+        ),
+        examples=("Internal Server Error",),
     ),
     Rule(
         name="HTTP API: Internal Server Error",
@@ -2763,7 +2811,7 @@ _DOC_ANALYZER_VALUES: dict[str, str] = {
         "with what the gateway saw and what you signed"
     ),
     "signed_region": "<region-in-scope>",
-    "expected_region": "<api-region>",
+    "expected_region": ", but the API is in <api-region>",
     "region_arg": "<api-region>",
     "signed_service": "<service-in-scope>",
     "expected_service": "execute-api",

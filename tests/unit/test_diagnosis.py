@@ -404,6 +404,7 @@ def test_http_api_not_found() -> None:
         "route_not_found",
     )
     assert "get-routes --api-id h7x9k2" in error.fix
+    assert error.details == {"path": "/pets", "stage": "prod", "method": "GET"}
 
 
 def test_kind_is_inferred_from_headers() -> None:
@@ -436,6 +437,33 @@ def test_lambda_url_forbidden_names_both_actions() -> None:
     assert error.policy is not None
     assert error.policy["Action"] == ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"]
     assert "arn:aws:lambda:eu-west-1:" in error.policy["Resource"]
+
+
+def test_lambda_url_forbidden_unsigned_is_a_missing_signature() -> None:
+    error = check(
+        diagnose(
+            403,
+            {"x-amzn-ErrorType": "AccessDeniedException"},
+            body(
+                "Forbidden. For troubleshooting Function URL authorization issues, see: x",
+                "Message",
+            ),
+            signed=False,
+            url=LAMBDA_URL,
+        ),
+        AuthenticationError,
+        "missing_signature",
+    )
+    assert "service 'lambda' in region eu-west-1" in error.fix
+
+
+def test_lambda_url_function_error() -> None:
+    error = check(
+        diagnose(502, {}, body("Internal Server Error"), url=LAMBDA_URL),
+        IntegrationError,
+        "integration_failure",
+    )
+    assert "function behind the URL" in error.cause
 
 
 def test_lambda_url_bare_forbidden_by_kind() -> None:

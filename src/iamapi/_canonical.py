@@ -122,8 +122,9 @@ def canonical_query(query: str) -> str:
 
 def _canonical_value(value: str) -> str:
     value = value.strip(" \t\r\n")
-    # Substring tests, not a regex search: a session token is about 1 KB long.
-    if "  " in value or "\t" in value or "\n" in value or "\r" in value:
+    # One-character tests first (memchr), not a regex search: a session token is
+    # about 1 KB long and holds no whitespace at all.
+    if "\t" in value or "\n" in value or "\r" in value or (" " in value and "  " in value):
         value = _WHITESPACE_RUN.sub(" ", value)
     return value
 

@@ -153,6 +153,17 @@ _MAX_MESSAGE = 4000
 
 @dataclass(repr=False, eq=False)
 class _Facts:
+    """Everything known about one answer and the request behind it, normalised once.
+
+    ``match_status`` is the status when it is a plausible HTTP status, else
+    ``None``; ``message`` the gateway's ``message``/``Message`` (or the text or
+    HTML title of a non-JSON body); ``kind`` the API kind, given or inferred;
+    ``stage`` and ``resource_path`` the stage and the path after it;
+    ``signed_region``/``signed_service`` what the request was signed for;
+    ``secrets`` literal values (session token, API key) to mask in every text.
+    No repr: the facts hold the canonical request, which may hold a token.
+    """
+
     status: Optional[int]
     match_status: Optional[int]
     headers: dict[str, str]
@@ -434,6 +445,82 @@ def _scope_parts(scope: str) -> Optional[tuple[str, str, str]]:
     return None
 
 
+def _host_facts(
+    host: str, region: Optional[str], request_headers: Mapping[str, str]
+) -> tuple[Optional[str], Optional[str], Optional[str], str]:
+    """(host kind, API id, the API's region, partition) as far as the host name tells."""
+    host_kind: Optional[str] = None
+    api_id: Optional[str] = None
+    api_region: Optional[str] = None
+    partition = "aws"
+    found = _HOST_EXECUTE_API.match(host)
+    if found:
+        label = found.group("label")
+        host_kind = "private_api" if "-vpce-" in label else "execute_api"
+        api_id = label.split("-vpce-", 1)[0]
+        api_region = found.group("region")
+        partition = "aws-cn" if found.group("cn") else "aws"
+    elif _HOST_VPCE.match(host):
+        host_kind = "vpc_endpoint"
+        api_region = host.split(".execute-api.", 1)[1].split(".", 1)[0]
+        api_id = request_headers.get("x-apigw-api-id")
+    elif _HOST_LAMBDA_URL.match(host):
+        host_kind = "lambda_url"
+        api_region = host.split(".lambda-url.", 1)[1].split(".", 1)[0]
+    elif host in ("localhost", "::1") or host.startswith("127."):
+        host_kind = "local"
+    elif host:
+        host_kind = "custom_domain"
+    api_region = api_region or region
+    if api_region and api_region.startswith("us-gov-"):
+        partition = "aws-us-gov"
+    elif api_region and api_region.startswith("cn-"):
+        partition = "aws-cn"
+    return host_kind, api_id, api_region, partition
+
+
+def _infer_kind(
+    headers: Mapping[str, str],
+    host_kind: Optional[str],
+    service: Optional[str],
+    message: Optional[str],
+    path: str,
+    is_frame: bool,
+) -> Optional[str]:
+    """The API kind from the host, the message and the headers each kind sends."""
+    if (
+        host_kind == "lambda_url"
+        or service == "lambda"
+        or (message or "").startswith("Forbidden. For troubleshooting Function URL")
+    ):
+        return "lambda_url"
+    if is_frame or "/@connections" in path or "/%40connections" in path.lower():
+        return "websocket"
+    if "apigw-requestid" in headers:
+        return "http"
+    if "x-amzn-errortype" in headers or "x-amz-apigw-id" in headers:
+        return "rest"
+    return None
+
+
+_STAGE_IN_PATH = ("execute_api", "private_api", "vpc_endpoint", "local")
+
+
+def _split_stage(
+    path: str, stage: Optional[str], host_kind: Optional[str]
+) -> tuple[Optional[str], str]:
+    """(stage, the path after it); the stage is the first segment on hosts that put it there."""
+    segments = [s for s in path.split("/") if s]
+    if stage is None and segments and host_kind in _STAGE_IN_PATH:
+        stage = unquote(segments[0])
+    if stage and segments and unquote(segments[0]) == stage:
+        segments = segments[1:]
+    resource_path = "/" + "/".join(segments)
+    if path.endswith("/") and segments:
+        resource_path += "/"
+    return stage, resource_path
+
+
 def _gather(
     status: Optional[int],
     headers: Optional[Mapping[str, str]],
@@ -522,33 +609,7 @@ def _gather(
             url_text = None
     if "x-amz-signature=" in query.lower() and auth_scheme is None:
         auth_scheme = _SIGV4
-    host_kind: Optional[str] = None
-    api_id: Optional[str] = None
-    api_region: Optional[str] = None
-    partition = "aws"
-    found = _HOST_EXECUTE_API.match(host)
-    if found:
-        label = found.group("label")
-        host_kind = "private_api" if "-vpce-" in label else "execute_api"
-        api_id = label.split("-vpce-", 1)[0]
-        api_region = found.group("region")
-        partition = "aws-cn" if found.group("cn") else "aws"
-    elif _HOST_VPCE.match(host):
-        host_kind = "vpc_endpoint"
-        api_region = host.split(".execute-api.", 1)[1].split(".", 1)[0]
-        api_id = request_headers.get("x-apigw-api-id")
-    elif _HOST_LAMBDA_URL.match(host):
-        host_kind = "lambda_url"
-        api_region = host.split(".lambda-url.", 1)[1].split(".", 1)[0]
-    elif host in ("localhost", "::1") or host.startswith("127."):
-        host_kind = "local"
-    elif host:
-        host_kind = "custom_domain"
-    api_region = api_region or region
-    if api_region and api_region.startswith("us-gov-"):
-        partition = "aws-us-gov"
-    elif api_region and api_region.startswith("cn-"):
-        partition = "aws-cn"
+    host_kind, api_id, api_region, partition = _host_facts(host, region, request_headers)
 
     # What was signed.
     signed_region: Optional[str] = None
@@ -566,44 +627,11 @@ def _gather(
     signed_region = signed_region or region
     signed_service = signed_service or service
 
-    # The API kind.
     is_frame = isinstance(data, dict) and "connectionId" in data and status is None
     if kind not in _KINDS:
-        kind = None
-        function_url_text = "Forbidden. For troubleshooting Function URL"
-        if (
-            host_kind == "lambda_url"
-            or service == "lambda"
-            or (message or "").startswith(function_url_text)
-        ):
-            kind = "lambda_url"
-        elif is_frame or "/@connections" in path or "/%40connections" in path.lower():
-            kind = "websocket"
-        elif "apigw-requestid" in lower:
-            kind = "http"
-        elif "x-amzn-errortype" in lower or "x-amz-apigw-id" in lower:
-            kind = "rest"
+        kind = _infer_kind(lower, host_kind, service, message, path, is_frame)
 
-    # Stage and the path inside it.
-    segments = [s for s in path.split("/") if s]
-    if (
-        stage is None
-        and segments
-        and host_kind
-        in (
-            "execute_api",
-            "private_api",
-            "vpc_endpoint",
-            "local",
-        )
-    ):
-        stage = unquote(segments[0])
-    resource_segments = segments
-    if stage and segments and unquote(segments[0]) == stage:
-        resource_segments = segments[1:]
-    resource_path = "/" + "/".join(resource_segments)
-    if path.endswith("/") and resource_segments:
-        resource_path += "/"
+    stage, resource_path = _split_stage(path, stage, host_kind)
 
     request_id = _clean(lower.get("x-amzn-requestid") or lower.get("apigw-requestid"))
     if request_id is None and isinstance(data, dict) and isinstance(data.get("requestId"), str):
@@ -743,10 +771,6 @@ def _parse_http_date(value: Optional[str]) -> Optional[datetime]:
 
 # ---------------------------------------------------------------------------------------
 # Analyzers: read the specifics out of the message and the request.
-
-
-def _no_analysis(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
-    return {}, {}
 
 
 def _route_details(f: _Facts) -> dict[str, Any]:
@@ -1080,8 +1104,8 @@ def _query_difference(expected: str, actual: str) -> _Difference:
 _HEADER_REMEDIES = {
     "host": "Sign the Host header exactly as sent (the custom domain, the port, or the private "
     "endpoint's name, whichever the request really uses).",
-    "content-type": "Your HTTP library or a proxy rewrote Content-Type after signing (a charset "
-    "or multipart boundary added): sign the final value, or do not sign Content-Type.",
+    "content-type": "Sign the final Content-Type (your HTTP library or a proxy added a charset or "
+    "a multipart boundary after signing), or do not sign Content-Type.",
     "content-length": "Sign after the body is final, or do not sign Content-Length.",
     "x-amz-security-token": "The credentials were refreshed between signing and sending: sign "
     "with the same credentials the request carries.",
@@ -1244,7 +1268,7 @@ def _analyze_mismatch(f: _Facts, m: Optional[re.Match[str]]) -> Analysis:
                     "finding": (
                         f"Your {where} differs from the gateway's in {first.explanation}{more}"
                     ),
-                    "remedy": first.remedy + " error.details['diff'] lists every differing part.",
+                    "remedy": first.remedy + " See error.details['diff'] for every differing part.",
                 },
                 details,
             )

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iamapi._client import DEFAULT_TIMEOUT, IamApiClient
 from iamapi._credentials import CredentialProvider, FrozenCredentials
@@ -40,6 +40,10 @@ from iamapi._exceptions import (
     UnsignableBodyError,
 )
 from iamapi._retry import RetryBudget, RetryPolicy
+
+if TYPE_CHECKING:
+    from iamapi._diagnosis import diagnose
+
 from iamapi._signing import Signer, SigningResult, SigV4Auth
 
 __all__ = [
@@ -78,10 +82,16 @@ __all__ = [
     "ThrottledError",
     "TransportError",
     "UnsignableBodyError",
+    "diagnose",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    # Loaded on first use: most programs never need the diagnosis table at import time.
+    if name == "diagnose":
+        from iamapi._diagnosis import diagnose
+
+        return diagnose
     if name == "__version__":
         from iamapi._version import VERSION
 

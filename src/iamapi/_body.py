@@ -20,7 +20,7 @@ from iamapi._exceptions import UnsignableBodyError
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["UNSIGNED_PAYLOAD", "body_position", "payload_hash", "rewind"]
+__all__ = ["UNSIGNED_PAYLOAD", "body_position", "check_body", "payload_hash", "rewind"]
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _CHUNK = 1 << 20
@@ -59,10 +59,7 @@ def _hash_file(stream: Any) -> str:
                 if not chunk:
                     break
                 if isinstance(chunk, str):
-                    raise UnsignableBodyError(
-                        "The request body is a file opened in text mode. Open it in binary "
-                        "mode ('rb') so the bytes that are hashed are the bytes that are sent."
-                    )
+                    raise UnsignableBodyError(_TEXT_MODE)
                 digest.update(chunk)
     finally:
         stream.seek(start)
@@ -77,6 +74,18 @@ def _seekable(stream: Any) -> bool:
         except (OSError, ValueError):
             return False
     return hasattr(stream, "seek")
+
+
+_TEXT_MODE = (
+    "The request body is a file opened in text mode. Open it in binary mode ('rb') "
+    "so the bytes that are hashed are the bytes that are sent."
+)
+
+
+def check_body(data: Any) -> None:
+    """Refuse, before anything is built, a body that could not be signed as sent."""
+    if hasattr(data, "read") and "b" not in str(getattr(data, "mode", "b")):
+        raise UnsignableBodyError(_TEXT_MODE)
 
 
 def payload_hash(request: requests.PreparedRequest, *, unsigned_payload: bool = False) -> str:
@@ -97,11 +106,7 @@ def payload_hash(request: requests.PreparedRequest, *, unsigned_payload: bool = 
     if isinstance(body, (bytearray, memoryview)):
         return hashlib.sha256(body).hexdigest()
     if hasattr(body, "read"):
-        if hasattr(body, "mode") and "b" not in str(body.mode):
-            raise UnsignableBodyError(
-                "The request body is a file opened in text mode. Open it in binary mode ('rb') "
-                "so the bytes that are hashed are the bytes that are sent."
-            )
+        check_body(body)
         if unsigned_payload:
             return UNSIGNED_PAYLOAD
         return _hash_file(body)

@@ -8,13 +8,14 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from iamapi._body import body_position, rewind
+from iamapi._body import body_position, check_body, payload_hash, rewind
 from iamapi._canonical import EMPTY_SHA256
 from iamapi._endpoints import Endpoint
 from iamapi._exceptions import (
@@ -35,7 +36,7 @@ from iamapi._exceptions import (
 )
 from iamapi._redaction import redact_text
 from iamapi._retry import RetryBudget, RetryPolicy
-from iamapi._signing import Signer, SigningResult
+from iamapi._signing import Signer, SigningResult, host_header, split_target
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -43,6 +44,22 @@ if TYPE_CHECKING:
     from iamapi._credentials import CredentialProvider, FrozenCredentials
 
 __all__ = ["DEFAULT_TIMEOUT", "IamApiClient"]
+
+
+@dataclass
+class _Outgoing:
+    """One request on its way: the prepared request, its payload hash and how to sign it.
+
+    ``payload_hash`` is ``None`` when a custom ``auth=`` signs; ``signed`` is
+    false for an unsigned request to another host after a redirect; ``start``
+    is the body file's position to rewind to before each attempt.
+    """
+
+    request: requests.PreparedRequest
+    payload_hash: Optional[str]
+    signed: bool = True
+    start: Optional[int] = None
+
 
 logger = logging.getLogger("iamapi")
 
@@ -337,16 +354,15 @@ class IamApiClient:
         merged: dict[str, Any] = {**self.headers, **(headers or {})}
         if headers:
             _check_headers(headers)
-        prepared = self._prepare(
-            method, self.url_for(path), params, data, json, merged, files, cookies
-        )
+        url = self.url_for(path)
+        outgoing = self._prepare(method, url, params, data, json, merged, files, cookies)
         started = time.monotonic()
         limits = [t for t in (deadline, policy.total_timeout) if t is not None]
         ends_at = started + min(limits) if limits else None
         if raise_for_status is None:
             raise_for_status = self.raise_for_status
         return self._send_with_retries(
-            prepared,
+            outgoing,
             policy=policy,
             timeout=self.timeout if timeout is None else timeout,
             stream=stream,
@@ -368,7 +384,7 @@ class IamApiClient:
         headers: dict[str, Any],
         files: Any,
         cookies: Any,
-    ) -> requests.PreparedRequest:
+    ) -> _Outgoing:
         session_headers = self.session.headers
         all_headers = CaseInsensitiveDict(
             {k: v for k, v in session_headers.items() if v is not None}
@@ -380,6 +396,7 @@ class IamApiClient:
             all_headers.pop(name, None)
         if self.session.cookies and cookies is None:
             cookies = self.session.cookies
+        check_body(data)
         prepared = requests.PreparedRequest()
         try:
             prepared.prepare(
@@ -399,28 +416,26 @@ class IamApiClient:
         except (TypeError, ValueError, UnicodeError) as exc:
             raise ConfigurationError(f"Cannot build the request: {exc}") from exc
         prepared.url = _wire_url(prepared.url or url)
-        if self.auth is None:
-            from iamapi._body import payload_hash
-
-            # Hash (and fix a str body) once; every attempt re-signs with this hash.
-            prepared._iamapi_payload_hash = payload_hash(  # type: ignore[attr-defined]
-                prepared, unsigned_payload=self.unsigned_payload
-            )
-        return prepared
+        # Hash (and fix a str body) once; every attempt re-signs with this hash.
+        body_hash = (
+            payload_hash(prepared, unsigned_payload=self.unsigned_payload)
+            if self.auth is None
+            else None
+        )
+        return _Outgoing(prepared, body_hash, start=body_position(prepared))
 
     def _sign(
-        self, prepared: requests.PreparedRequest
+        self, outgoing: _Outgoing
     ) -> tuple[Optional[SigningResult], Optional[FrozenCredentials]]:
         """Sign one attempt; return what was signed and the credentials used."""
+        prepared = outgoing.request
         for name in _SIGNING_HEADERS:
             prepared.headers.pop(name, None)
-        if getattr(prepared, "_iamapi_unsigned", False):
+        if not outgoing.signed:
             return None, None
-        if self.auth is not None:
-            self.auth(prepared)
+        if self.auth is not None or outgoing.payload_hash is None:
+            self.auth(prepared)  # type: ignore[misc]
             return None, None
-        from iamapi._signing import host_header, split_target
-
         path, query = split_target(prepared.path_url)
         credentials = self.credentials.get()
         result = self.signer.sign(
@@ -429,7 +444,7 @@ class IamApiClient:
             path=path,
             query=query,
             headers=prepared.headers.items(),
-            payload_hash=prepared._iamapi_payload_hash,  # type: ignore[attr-defined]
+            payload_hash=outgoing.payload_hash,
             credentials=credentials,
             now=time.time() + self.clock_offset,
         )
@@ -448,7 +463,7 @@ class IamApiClient:
 
     def _send_with_retries(
         self,
-        prepared: requests.PreparedRequest,
+        outgoing: _Outgoing,
         *,
         policy: RetryPolicy,
         timeout: Optional[Timeout],
@@ -458,21 +473,22 @@ class IamApiClient:
         raise_for_status: bool,
         allow_redirects: bool,
     ) -> requests.Response:
-        start_position = body_position(prepared)
-        may_repeat = policy.may_repeat(prepared.method or "GET", prepared.headers, opted_in)
+        first = outgoing.request
+        may_repeat = policy.may_repeat(first.method or "GET", first.headers, opted_in)
         history: list[Attempt] = []
         recovered: set[str] = set()
         redirects = 0
         retries = 0
         while True:
+            prepared = outgoing.request
             attempt_timeout = timeout
             if ends_at is not None:
                 remaining = ends_at - time.monotonic()
                 if remaining <= 0:
                     raise self._deadline_error(prepared, history)
                 attempt_timeout = _cap_timeout(timeout, remaining)
-            rewind(prepared, start_position)
-            signing, used = self._sign(prepared)
+            rewind(prepared, outgoing.start)
+            signing, used = self._sign(outgoing)
             began = time.monotonic()
             try:
                 response = self.session.send(
@@ -505,15 +521,15 @@ class IamApiClient:
             if allow_redirects and status in _REDIRECTS and "location" in response.headers:
                 history.append(Attempt(len(history) + 1, str(status), elapsed))
                 redirects += 1
-                prepared = self._follow(prepared, response, redirects)
-                start_position = body_position(prepared)
+                outgoing = self._follow(outgoing, response, redirects)
                 continue
 
             if status < 400:
                 self.budget.release()
                 return response
 
-            error = self._diagnose(prepared, response, signing)
+            response._iamapi_signing = signing  # type: ignore[attr-defined]
+            error = self._diagnose(outgoing, response, signing)
             code = error.code if error is not None else ""
             delay: Optional[float]
             if code in _RECOVERABLE_AUTH and code not in recovered:
@@ -580,9 +596,9 @@ class IamApiClient:
             logger.info("iamapi: session token expired; refreshing credentials")
             self.credentials.force_refresh(stale=used)
 
-    def _follow(
-        self, prepared: requests.PreparedRequest, response: requests.Response, count: int
-    ) -> requests.PreparedRequest:
+    def _follow(self, outgoing: _Outgoing, response: requests.Response, count: int) -> _Outgoing:
+        """The next request of a redirect: re-signed on the same host, unsigned elsewhere."""
+        prepared = outgoing.request
         location = response.headers["location"]
         target = requests.compat.urljoin(prepared.url or "", location)
         response.close()
@@ -616,22 +632,23 @@ class IamApiClient:
                 status=response.status_code,
             )
         if not same_host:
-            return _unsigned_request(method, target, prepared)
+            return _Outgoing(_unsigned_request(method, target, prepared), None, signed=False)
         new = prepared.copy()
         new.method = method
         new.url = _wire_url(target)
+        body_hash = outgoing.payload_hash
         if method == "GET" and prepared.method != "GET":
             for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
                 new.headers.pop(name, None)
             new.body = None
-            new._iamapi_payload_hash = EMPTY_SHA256  # type: ignore[attr-defined]
-        return new
+            body_hash = EMPTY_SHA256 if body_hash is not None else None
+        return _Outgoing(new, body_hash, start=body_position(new))
 
     # -- diagnosis -------------------------------------------------------------------
 
     def _diagnose(
         self,
-        prepared: requests.PreparedRequest,
+        outgoing: Optional[_Outgoing],
         response: requests.Response,
         signing: Optional[SigningResult],
     ) -> Optional[GatewayError]:
@@ -639,7 +656,7 @@ class IamApiClient:
 
         return diagnose_response(
             response,
-            signed=True,
+            signed=outgoing.signed if outgoing is not None else True,
             kind=_kind_for(self.endpoint),
             stage=self.endpoint.stage,
             region=self.endpoint.region,
@@ -651,7 +668,8 @@ class IamApiClient:
 
     def diagnose(self, response: requests.Response) -> Optional[GatewayError]:
         """Explain a response this client received (``None`` for a success)."""
-        return self._diagnose(response.request, response, None)
+        signing = getattr(response, "_iamapi_signing", None)
+        return self._diagnose(None, response, signing)
 
     # -- logging ---------------------------------------------------------------------
 
@@ -695,7 +713,6 @@ def _unsigned_request(
     headers = {k: v for k, v in prepared.headers.items() if k.lower() not in dropped}
     new = requests.PreparedRequest()
     new.prepare(method=method, url=target, headers=headers)
-    new._iamapi_unsigned = True  # type: ignore[attr-defined]
     return new
 
 

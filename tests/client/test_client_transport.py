@@ -8,10 +8,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from support.scripted import CREDENTIALS, ScriptedServer
 
 import iamapi
 from iamapi import IamApiClient, RetryPolicy
+from support.scripted import CREDENTIALS, ScriptedServer
 
 FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_cap=0.002)
 UNAVAILABLE = (503, {"Content-Type": "application/json"}, b'{"message":"Service Unavailable"}')
@@ -249,9 +249,12 @@ def test_generator_body_is_refused_with_advice(scripted: ScriptedServer) -> None
 def test_text_mode_file_is_refused(scripted: ScriptedServer, tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("hello")
-    with client_for(scripted) as client, path.open() as handle:
-        with pytest.raises(iamapi.UnsignableBodyError, match="binary"):
-            client.post("/upload", data=handle)
+    with (
+        client_for(scripted) as client,
+        path.open() as handle,
+        pytest.raises(iamapi.UnsignableBodyError, match="binary"),
+    ):
+        client.post("/upload", data=handle)
 
 
 def test_str_body_is_sent_as_utf8(scripted: ScriptedServer) -> None:

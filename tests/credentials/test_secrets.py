@@ -30,7 +30,7 @@ def test_frozen_credentials_repr_and_str() -> None:
     assert repr(FrozenCredentials("AKIAIOSFODNN7EXAMPLE", SECRET)) == (
         "FrozenCredentials(access_key='…MPLE', secret_key=[redacted])"
     )
-    assert pickle.loads(pickle.dumps(credentials)) == credentials  # noqa: S301 - our own bytes
+    assert pickle.loads(pickle.dumps(credentials)) == credentials
 
 
 def test_provider_repr_and_describe(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,7 +64,7 @@ def test_error_texts(tmp_path: Path, aws_files: Callable[..., None]) -> None:
     assert isinstance(errors[0], CredentialsError)
     assert isinstance(errors[1], NoCredentialsError)
     for error in errors:
-        copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+        copy = pickle.loads(pickle.dumps(error))
         for text in (str(error), repr(error), str(copy), repr(copy)):
             _assert_clean(text, [SECRET, TOKEN, "AKIAIOSFODNN7EXA"])
 

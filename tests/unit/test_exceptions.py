@@ -98,7 +98,8 @@ def test_str_is_one_paragraph_without_secrets() -> None:
     error = _gateway_error(iamapi.AuthenticationError)
     text = str(error)
     assert "\n" not in text
-    assert TOKEN not in text and SIGNATURE not in text
+    assert TOKEN not in text
+    assert SIGNATURE not in text
     assert text.startswith("HTTP 403 [signature_mismatch]")
     assert "GET /prod/pets?x=1" in text
     assert "c0ffee00-0000-4000-8000-000000000000" in text

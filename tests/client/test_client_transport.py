@@ -249,12 +249,9 @@ def test_generator_body_is_refused_with_advice(scripted: ScriptedServer) -> None
 def test_text_mode_file_is_refused(scripted: ScriptedServer, tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("hello")
-    with (
-        client_for(scripted) as client,
-        path.open() as handle,
-        pytest.raises(iamapi.UnsignableBodyError, match="binary"),
-    ):
-        client.post("/upload", data=handle)
+    with client_for(scripted) as client, path.open() as handle:  # noqa: SIM117 (3.9 syntax)
+        with pytest.raises(iamapi.UnsignableBodyError, match="binary"):
+            client.post("/upload", data=handle)
 
 
 def test_str_body_is_sent_as_utf8(scripted: ScriptedServer) -> None:

@@ -91,10 +91,10 @@ def per_call_us(func: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) / calls * 1e6
 
 
-def interleaved_medians(
+def interleaved_samples(
     funcs: dict[str, Callable[[], object]], batch_seconds: float, rounds: int
-) -> dict[str, float]:
-    """Median microseconds per call, timing every function once per round, in turn.
+) -> dict[str, list[float]]:
+    """Microseconds per call, one sample per round, timing every function in turn.
 
     Each function gets as many calls per batch as fill about ``batch_seconds``.
     Taking turns spreads drifts of the machine (frequency, neighbours) over all
@@ -109,7 +109,21 @@ def interleaved_medians(
     for _ in range(rounds):
         for name, func in funcs.items():
             samples[name].append(per_call_us(func, calls[name]))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def paired_ratio(mine: Sequence[float], anchor: Sequence[float]) -> float:
+    """The median of the per-round ratios ``mine[i] / anchor[i]``.
+
+    Both sides of a round ran next to each other, under the same conditions;
+    the median of those ratios holds better on a busy machine than the ratio
+    of two medians taken from different moments.
+    """
+    return statistics.median(a / b for a, b in zip(mine, anchor))
 
 
 def rss_bytes() -> int:

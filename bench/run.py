@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Callable, Optional
 
-from common import clean_env, run_worker
+from common import clean_env, median, paired_ratio, run_worker
 from server import RunningServer, running_server
 
 TARGETS = ("signing", "throughput", "coldstart", "upload", "memory")
@@ -75,19 +75,20 @@ class Row:
 def ratio_row(
     target: str,
     figure: str,
-    value: float,
+    mine: Sequence[float],
     anchor: str,
-    anchor_value: float,
+    theirs: Sequence[float],
     unit: str,
     goal: float,
     at_most: bool,
 ) -> Row:
-    ratio = value / anchor_value
+    """A row comparing per-round samples: medians shown, ratio of paired rounds judged."""
+    ratio = paired_ratio(mine, theirs)
     return Row(
         target=target,
         figure=figure,
-        value=f"{value:,.1f} {unit}",
-        anchor=f"{anchor} {anchor_value:,.1f} {unit}",
+        value=f"{median(mine):,.1f} {unit}",
+        anchor=f"{anchor} {median(theirs):,.1f} {unit}",
         ratio=f"{ratio:.2f}x",
         goal=f"{'<=' if at_most else '>='} {goal:.2f}x",
         passed=ratio <= goal if at_most else ratio >= goal,
@@ -117,8 +118,8 @@ class Bench:
         s = self.settings
         result = self.worker("signing", "--rounds", s.sign_rounds, "--batch", s.sign_batch)
         for kind, label in (("get", "GET, 2 query params"), ("post", "POST, 1 KB JSON")):
-            medians = result[kind]
-            mine = medians["iamapi SigV4Auth"]
+            samples = result[kind]
+            mine = samples["iamapi SigV4Auth"]
             target = f"1 sign {label}"
             self.rows.append(
                 ratio_row(
@@ -126,7 +127,7 @@ class Bench:
                     "iamapi SigV4Auth",
                     mine,
                     "botocore",
-                    medians["botocore SigV4Auth"],
+                    samples["botocore SigV4Auth"],
                     "us",
                     0.25,
                     True,
@@ -134,10 +135,12 @@ class Bench:
             )
             self.rows.append(
                 ratio_row(
-                    target, "iamapi SigV4Auth", mine, "floor", medians["floor"], "us", 10, True
+                    target, "iamapi SigV4Auth", mine, "floor", samples["floor"], "us", 10, True
                 )
             )
-            listed = ", ".join(f"{name} {value:.1f} us" for name, value in medians.items())
+            listed = ", ".join(
+                f"{name} {median(values):.1f} us" for name, values in samples.items()
+            )
             self.notes.append(f"Signing, {label} (median per signature): {listed}.")
 
     def throughput(self) -> None:
@@ -194,7 +197,7 @@ class Bench:
                     True,
                 )
             )
-        listed = ", ".join(f"{name} {value:.0f} ms" for name, value in inside.items())
+        listed = ", ".join(f"{name} {median(values):.0f} ms" for name, values in inside.items())
         whole = ", ".join(f"{name} {value:.0f} ms" for name, value in result["process_ms"].items())
         self.notes.append(f"Cold start, inside the child: {listed}.")
         self.notes.append(f"Cold start, whole process with interpreter start-up: {whole}.")
@@ -228,6 +231,8 @@ class Bench:
                 False,
             )
         )
+        if "upload_error" in result:
+            raise RuntimeError(result["upload_error"])
         upload = result["upload"]
         above = upload["peak_above_baseline_mb"]
         self.rows.append(

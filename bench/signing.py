@@ -16,7 +16,7 @@ way a retry re-signs it (each of them drops its previous signature first).
   SHA-256 of a prebuilt canonical request, then one HMAC over the string to sign.
 * ``floor, key derived``: the same plus the four HMACs that derive the key.
 
-Run alone: ``python bench/signing.py [--quick]`` prints the medians as JSON.
+Run alone: ``python bench/signing.py [--rounds N]`` prints the samples (us per call) as JSON.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from common import (
     SERVICE,
     SESSION_TOKEN,
     emit,
-    interleaved_medians,
+    interleaved_samples,
 )
 from iamapi import FrozenCredentials, Signer, SigV4Auth
 from iamapi._canonical import derive_signing_key
@@ -99,7 +99,7 @@ def floors(request: requests.PreparedRequest) -> tuple[Callable[[], str], Callab
     return floor, floor_derived
 
 
-def measure(batch_seconds: float, rounds: int) -> dict[str, dict[str, float]]:
+def measure(batch_seconds: float, rounds: int) -> dict[str, dict[str, list[float]]]:
     credentials = FrozenCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
     iamapi_auth = SigV4Auth(region=REGION, service=SERVICE, credentials=credentials)
     signer = Signer(region=REGION, service=SERVICE)
@@ -107,11 +107,11 @@ def measure(batch_seconds: float, rounds: int) -> dict[str, dict[str, float]]:
         Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN), SERVICE, REGION
     )
     aws4auth = AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, session_token=SESSION_TOKEN)
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, list[float]]] = {}
     for kind, base in build_requests().items():
         mine, its, boto, a4 = (base.copy() for _ in range(4))
         floor, floor_derived = floors(base)
-        results[kind] = interleaved_medians(
+        results[kind] = interleaved_samples(
             {
                 "iamapi SigV4Auth": partial(iamapi_auth, mine),
                 "iamapi sign_prepared": partial(sign_prepared, its, signer, credentials),

@@ -6,7 +6,7 @@ runs it: credentials from the environment, signing every attempt, its retry
 policy and failure diagnosis on, ``raise_for_status`` on. The anchor is a
 plain ``requests.Session().get(...)``. With more than one thread, all threads
 share one client (or one session) and each makes the same number of requests.
-Rounds alternate between the two, and the median of the rounds is reported.
+Rounds alternate between the two; the worker prints requests per second per round.
 
 Run alone: ``python bench/throughput.py PORT [--threads 8] [--requests 500]``.
 """
@@ -14,7 +14,6 @@ Run alone: ``python bench/throughput.py PORT [--threads 8] [--requests 500]``.
 from __future__ import annotations
 
 import argparse
-import statistics
 import threading
 import time
 from typing import Callable
@@ -75,7 +74,7 @@ def rate(call: Call, threads: int, per_thread: int) -> float:
     return threads * per_thread / elapsed
 
 
-def measure(port: int, threads: int, per_thread: int, rounds: int) -> dict[str, float]:
+def measure(port: int, threads: int, per_thread: int, rounds: int) -> dict[str, list[float]]:
     client, session, signed, plain = clients(port)
     try:
         for call in (signed, plain):  # open the connections, warm the code paths
@@ -87,7 +86,7 @@ def measure(port: int, threads: int, per_thread: int, rounds: int) -> dict[str, 
                 order.reverse()
             for name, call in order:
                 samples[name].append(rate(call, threads, per_thread))
-        return {name: statistics.median(values) for name, values in samples.items()}
+        return samples
     finally:
         client.close()
         session.close()

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from support.aws import aws_files, container, moto_sts_url, serve, sts
+
+__all__ = ["aws_files", "container", "moto_sts_url", "serve", "sts"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

@@ -71,6 +71,7 @@ Timeout = Union[float, tuple[float, float]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
 _WIRE_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _LOWER_ESCAPE = re.compile(r"%(?:[a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 _RECOVERABLE_AUTH = frozenset({"clock_skew", "expired_token"})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -95,9 +96,10 @@ def _wire_url(url: str) -> str:
 
 def _check_headers(headers: Mapping[str, Any]) -> None:
     for name, value in headers.items():
-        if not isinstance(name, str) or not name or name.strip() != name or ":" in name:
+        if not isinstance(name, str) or not _TOKEN.match(name):
             raise InvalidHeaderError(
-                f"Header name {name!r} is not valid: use a non-empty name without spaces or ':'."
+                f"Header name {name!r} is not valid: use letters, digits and "
+                "!#$%&'*+-.^_`|~ only (no spaces, ':' or non-ASCII)."
             )
         if value is None:
             continue

@@ -44,7 +44,7 @@ JSON_BODY: dict[str, Any] = {
 
 def clean_env(home: str) -> dict[str, str]:
     """A Lambda-like environment: fixed credentials and region, no profile, no ~/.aws."""
-    return {
+    env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": home,
         "LANG": "C.UTF-8",
@@ -58,6 +58,9 @@ def clean_env(home: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "aws-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+    if "PYTHONPATH" in os.environ:  # a source checkout run without installing
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
 
 
 def run_worker(

@@ -51,8 +51,8 @@ class Settings:
     memory_requests: int
 
 
-FULL = Settings(21, 0.02, 1000, 125, 8, 21, 1024, 5, 100_000)
-QUICK = Settings(7, 0.01, 300, 40, 4, 5, 128, 4, 10_000)
+FULL = Settings(21, 0.02, 1000, 125, 8, 21, 1024, 7, 100_000)
+QUICK = Settings(7, 0.01, 300, 40, 4, 5, 128, 5, 10_000)
 
 
 @dataclass(frozen=True)

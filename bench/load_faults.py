@@ -88,7 +88,7 @@ class _CredentialServer:
 
 
 def run(
-    total: int, threads: int, seed: int = 7, throttle: tuple[float, int] = (300.0, 6)
+    total: int, threads: int, seed: int = 7, throttle: tuple[float, int] = (400.0, 8)
 ) -> dict[str, Any]:
     """Run the scenario and return its figures."""
     from iamapi import IamApiClient, IamApiError, RetryBudget, RetryPolicy
@@ -111,7 +111,7 @@ def run(
     ]
     faults = Faults(error_rate=0.10, error_status=503, reset_rate=0.05, latency=0.0005, seed=seed)
     gateway = Gateway(region="us-east-1", principals=principals, faults=faults, throttle=throttle)
-    policy = RetryPolicy(max_attempts=8, backoff_base=0.002, backoff_cap=0.05)
+    policy = RetryPolicy(max_attempts=8, backoff_base=0.005, backoff_cap=0.25)
     calls = {"get": 0, "post": 0}
     failures: dict[str, list[str]] = {"get": [], "post": []}
     posts: list[str] = []
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--throttle", default="300,6", help="the emulator's token bucket: RATE,BURST"
+        "--throttle", default="400,8", help="the emulator's token bucket: RATE,BURST"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)

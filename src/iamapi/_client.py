@@ -577,7 +577,11 @@ class IamApiClient:
         if ends_at is not None and time.monotonic() + delay >= ends_at:
             return None
         if not self.budget.acquire(timeout=isinstance(error, RequestTimeoutError)):
-            logger.warning("iamapi retry budget exhausted; not retrying")
+            if self.budget.note_exhausted():
+                logger.warning(
+                    "iamapi: the retry budget is spent; failures are raised without retrying "
+                    "until calls succeed again"
+                )
             return None
         return delay
 

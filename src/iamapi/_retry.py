@@ -123,10 +123,18 @@ class RetryBudget:
     success_refund: int = 1
     _tokens: int = field(init=False)
     _lock: threading.Lock = field(init=False, repr=False, compare=False)
+    _exhausted: bool = field(init=False, default=False, repr=False)
 
     def __post_init__(self) -> None:
         self._tokens = self.capacity
         self._lock = threading.Lock()
+
+    def note_exhausted(self) -> bool:
+        """Record that a retry was refused; ``True`` only the first time since a success."""
+        with self._lock:
+            first = not self._exhausted
+            self._exhausted = True
+            return first
 
     @property
     def tokens(self) -> int:
@@ -144,7 +152,8 @@ class RetryBudget:
 
     def release(self) -> None:
         """Give back tokens after a success."""
-        if self._tokens >= self.capacity:
+        if self._tokens >= self.capacity and not self._exhausted:
             return
         with self._lock:
+            self._exhausted = False
             self._tokens = min(self.capacity, self._tokens + self.success_refund)

@@ -88,7 +88,7 @@ class _CredentialServer:
 
 
 def run(
-    total: int, threads: int, seed: int = 7, throttle: tuple[float, int] = (400.0, 8)
+    total: int, threads: int, seed: int = 7, throttle: tuple[float, int] = (500.0, 10)
 ) -> dict[str, Any]:
     """Run the scenario and return its figures."""
     from iamapi import IamApiClient, IamApiError, RetryBudget, RetryPolicy
@@ -111,7 +111,7 @@ def run(
     ]
     faults = Faults(error_rate=0.10, error_status=503, reset_rate=0.05, latency=0.0005, seed=seed)
     gateway = Gateway(region="us-east-1", principals=principals, faults=faults, throttle=throttle)
-    policy = RetryPolicy(max_attempts=8, backoff_base=0.005, backoff_cap=0.25)
+    policy = RetryPolicy(max_attempts=10, backoff_base=0.005, backoff_cap=0.25)
     calls = {"get": 0, "post": 0}
     failures: dict[str, list[str]] = {"get": [], "post": []}
     posts: list[str] = []
@@ -180,12 +180,14 @@ def run(
         "access_keys_used": len({r.access_key for r in records if r.access_key}),
         "get_failures": len(failures["get"]),
         "post_failures": len(failures["post"]),
+        "get_failure_kinds": sorted(set(failures["get"])),
         "post_failure_kinds": sorted(set(failures["post"])),
         "duplicated_posts": sum(1 for count in executions.values() if count > 1),
         "signature_failures": signature_failures,
         "rss_start_mb": round(rss_start, 1),
         "rss_peak_mb": round(rss_peak, 1),
         "rss_end_mb": round(_rss_mb(), 1),
+        "note": "RSS includes the in-process emulator, which keeps a record of every attempt",
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -196,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--throttle", default="400,8", help="the emulator's token bucket: RATE,BURST"
+        "--throttle", default="500,10", help="the emulator's token bucket: RATE,BURST"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, Optional, get_args
 
 __all__ = ["VERDICTS", "RequestRecord", "Verdict"]
 
@@ -31,29 +31,8 @@ Verdict = Literal[
     "connection_reset",
 ]
 
-VERDICTS: tuple[Verdict, ...] = (
-    "ok",
-    "missing_signature",
-    "route_not_found",
-    "signature_mismatch",
-    "clock_skew",
-    "expired_token",
-    "invalid_token",
-    "wrong_region",
-    "wrong_service",
-    "malformed_authorization",
-    "wrong_auth_scheme",
-    "access_denied",
-    "explicit_deny",
-    "api_key",
-    "forbidden",
-    "throttled",
-    "quota_exceeded",
-    "payload_too_large",
-    "integration_timeout",
-    "integration_failure",
-    "connection_reset",
-)
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+"""Every verdict, in the order above."""
 
 
 @dataclass(frozen=True)

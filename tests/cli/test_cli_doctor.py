@@ -242,4 +242,5 @@ def test_bad_url_fails_the_first_check() -> None:
     url = _check(report, "URL")
     assert url["status"] == "fail"
     assert "region" in url["summary"]
+    assert url["here"] == "On the command line: pass --region (or set AWS_REGION)."
     assert {c["status"] for c in report["checks"][1:]} == {"skip"}

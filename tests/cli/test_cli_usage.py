@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 
 from cli.helpers import ALICE, cli, keys
@@ -55,3 +58,13 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     assert run.returncode == 2, run
     assert message in run.flat()
     assert run.stdout == ""
+
+
+def test_console_script_is_main() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = Path(__file__).parents[2] / "pyproject.toml"
+    target = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["scripts"]["iamapi"]
+    module, _, name = target.partition(":")
+    from iamapi.cli import main
+
+    assert getattr(importlib.import_module(module), name) is main

@@ -1,8 +1,10 @@
 """The ``iamapi`` command: call IAM-protected URLs, diagnose endpoints, run the emulator.
 
 One module per command (``_request``, ``_doctor``, ``_emulator``, ``_demo``),
-each with ``add_parser`` and ``run``; :func:`main` builds the parser and maps
-what a command raises to the exit status:
+each with ``add_parser`` and ``run``; the doctor's checks live in ``_checks``
+(STS in ``_identity``), the shared options and error printing in ``_common``,
+and terminal output with its redaction in ``_console``. :func:`main` builds the
+parser and maps what a command raises to the exit status:
 
 * ``0``: the command succeeded (the API answered, the endpoint works, ...);
 * ``1``: it ran but failed (an error answer, no answer, no credentials);
@@ -18,6 +20,7 @@ import sys
 from typing import Optional
 
 from iamapi.cli import _demo, _doctor, _emulator, _request
+from iamapi.cli._common import cli_hint, show_error
 from iamapi.cli._console import Console, UsageError
 
 __all__ = ["main"]
@@ -78,14 +81,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         status: int = args.run(args)
     except (UsageError, ConfigurationError) as exc:
         err.line(f"{prog}: error: {exc}")
-        hint = _hint(exc)
+        hint = cli_hint(exc)
         if hint:
             err.line(hint)
         err.line(f"Run '{prog} --help' for usage.")
         return 2
     except IamApiError as exc:
-        from iamapi.cli._common import show_error
-
         show_error(err, exc)
         return 1
     except KeyboardInterrupt:
@@ -95,17 +96,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         _silence_stdout()
         return 1
     return status
-
-
-def _hint(error: Exception) -> str:
-    """What to do on the command line, for errors whose text speaks of Python arguments."""
-    from iamapi._exceptions import InsecureURLError, RegionNotFoundError
-
-    if isinstance(error, RegionNotFoundError):
-        return "On the command line: pass --region (or set AWS_REGION)."
-    if isinstance(error, InsecureURLError):
-        return "The command line sends plain http:// only to localhost: use https://."
-    return ""
 
 
 def _silence_stdout() -> None:

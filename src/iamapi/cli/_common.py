@@ -20,6 +20,7 @@ __all__ = [
     "CLI_HINTS",
     "add_aws_options",
     "base_url",
+    "cli_hint",
     "diagnosis_kind",
     "error_details",
     "iamapi_logging",
@@ -38,7 +39,18 @@ CLI_HINTS = {
 """What to change on the command line, for errors whose fix names a Python argument."""
 
 
-def add_aws_options(parser: argparse.ArgumentParser, *, service: bool = True) -> None:
+def cli_hint(error: Exception) -> str:
+    """What to do on the command line, for errors whose text speaks of Python arguments."""
+    from iamapi._exceptions import InsecureURLError, RegionNotFoundError
+
+    if isinstance(error, RegionNotFoundError):
+        return "On the command line: pass --region (or set AWS_REGION)."
+    if isinstance(error, InsecureURLError):
+        return "The command line sends plain http:// only to localhost: use https://."
+    return ""
+
+
+def add_aws_options(parser: argparse.ArgumentParser) -> None:
     """``--profile``, ``--region``, ``--service`` and ``--role-arn``."""
     group = parser.add_argument_group("AWS options")
     group.add_argument(
@@ -47,12 +59,11 @@ def add_aws_options(parser: argparse.ArgumentParser, *, service: bool = True) ->
     group.add_argument(
         "--region", metavar="R", help="region to sign for (default: from the URL, then AWS_REGION)"
     )
-    if service:
-        group.add_argument(
-            "--service",
-            metavar="S",
-            help="signing service (default: execute-api, or lambda for a function URL)",
-        )
+    group.add_argument(
+        "--service",
+        metavar="S",
+        help="signing service (default: execute-api, or lambda for a function URL)",
+    )
     group.add_argument("--role-arn", metavar="ARN", help="assume this IAM role first")
 
 

@@ -24,6 +24,7 @@ from iamapi.cli._common import (
     diagnosis_kind,
     error_details,
     policy_document,
+    user_agent,
 )
 from iamapi.cli._console import error_parts
 from iamapi.cli._identity import Refused, Unreachable, caller_identity
@@ -134,6 +135,7 @@ class _Doctor:
                 timeout=self.timeouts,
                 retry=False,
                 raise_for_status=False,
+                headers=user_agent(),
             )
         except ConfigurationError as exc:
             hint = cli_hint(exc)
@@ -300,7 +302,11 @@ class _Doctor:
         began = time.time()
         try:
             response = requests.request(
-                self.method, self.args.url, timeout=self.timeouts, allow_redirects=False
+                self.method,
+                self.args.url,
+                headers=user_agent(),
+                timeout=self.timeouts,
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             self.record(

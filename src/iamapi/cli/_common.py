@@ -27,6 +27,7 @@ __all__ = [
     "policy_document",
     "positive_seconds",
     "show_error",
+    "user_agent",
 ]
 
 
@@ -37,6 +38,13 @@ CLI_HINTS = {
     "--service lambda (function URLs), or leave --service out.",
 }
 """What to change on the command line, for errors whose fix names a Python argument."""
+
+
+def user_agent() -> dict[str, str]:
+    """The ``User-Agent`` the CLI sends, so that gateway logs can tell its calls apart."""
+    from iamapi._version import VERSION
+
+    return {"User-Agent": f"iamapi-cli/{VERSION}"}
 
 
 def cli_hint(error: Exception) -> str:

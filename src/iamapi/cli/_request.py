@@ -18,6 +18,7 @@ from iamapi.cli._common import (
     iamapi_logging,
     positive_seconds,
     show_error,
+    user_agent,
 )
 from iamapi.cli._console import Console, UsageError
 
@@ -71,8 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "url",
         metavar="URL",
-        help="the full URL, stage included: https://{api-id}.execute-api.{region}.amazonaws.com"
-        "/{stage}/{path}; http:// only for localhost",
+        help="the full URL, stage included; plain http:// only for localhost",
     )
     body = parser.add_mutually_exclusive_group()
     body.add_argument(
@@ -270,6 +270,7 @@ def run(args: argparse.Namespace) -> int:
             retry=not args.no_retry,
             raise_for_status=False,
             auth=_unsigned_auth() if args.no_sign else None,
+            headers=user_agent(),
         )
         client.signer = _RecordingSigner(client.signer, report)
         with client:

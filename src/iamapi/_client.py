@@ -36,7 +36,14 @@ from iamapi._exceptions import (
 )
 from iamapi._redaction import redact_text
 from iamapi._retry import RetryBudget, RetryPolicy
-from iamapi._signing import Signer, SigningResult, host_header, split_target
+from iamapi._signing import (
+    SIGNING_HEADERS,
+    Signer,
+    SigningResult,
+    host_header,
+    split_target,
+    wire_url,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -69,29 +76,9 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 Timeout = Union[float, tuple[float, float]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
-_WIRE_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_LOWER_ESCAPE = re.compile(r"%(?:[a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 _RECOVERABLE_AUTH = frozenset({"clock_skew", "expired_token"})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-
-
-def _wire_url(url: str) -> str:
-    """The URL exactly as urllib3 will send it, so the signature covers those bytes.
-
-    requests leaves a few characters (``[``, ``]``, ``{``, lower-case percent
-    escapes) that urllib3 rewrites when it writes the request line; passing the
-    URL through urllib3's parser first makes the signed target and the sent one
-    identical.
-    """
-    parts = urlsplit(url)
-    target = parts.path + ("?" + parts.query if parts.query else "")
-    if _WIRE_SAFE.match(target) and not _LOWER_ESCAPE.search(target):
-        return url
-    from urllib3.util import parse_url
-
-    return str(parse_url(url).url)
 
 
 def _check_headers(headers: Mapping[str, Any]) -> None:
@@ -394,7 +381,7 @@ class IamApiClient:
             else session_headers
         )
         all_headers.update(headers)
-        for name in _SIGNING_HEADERS:
+        for name in SIGNING_HEADERS:
             all_headers.pop(name, None)
         if self.session.cookies and cookies is None:
             cookies = self.session.cookies
@@ -417,7 +404,7 @@ class IamApiClient:
             raise InvalidURLError(f"{exc}") from exc
         except (TypeError, ValueError, UnicodeError) as exc:
             raise ConfigurationError(f"Cannot build the request: {exc}") from exc
-        prepared.url = _wire_url(prepared.url or url)
+        prepared.url = wire_url(prepared.url or url)
         # Hash (and fix a str body) once; every attempt re-signs with this hash.
         body_hash = (
             payload_hash(prepared, unsigned_payload=self.unsigned_payload)
@@ -431,7 +418,7 @@ class IamApiClient:
     ) -> tuple[Optional[SigningResult], Optional[FrozenCredentials]]:
         """Sign one attempt; return what was signed and the credentials used."""
         prepared = outgoing.request
-        for name in _SIGNING_HEADERS:
+        for name in SIGNING_HEADERS:
             prepared.headers.pop(name, None)
         if not outgoing.signed:
             return None, None
@@ -641,7 +628,7 @@ class IamApiClient:
             return _Outgoing(_unsigned_request(method, target, prepared), None, signed=False)
         new = prepared.copy()
         new.method = method
-        new.url = _wire_url(target)
+        new.url = wire_url(target)
         body_hash = outgoing.payload_hash
         if method == "GET" and prepared.method != "GET":
             for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
@@ -715,7 +702,12 @@ def _unsigned_request(
     method: str, target: str, prepared: requests.PreparedRequest
 ) -> requests.PreparedRequest:
     """A plain request to another host: no signature, token, cookie or API key goes along."""
-    dropped = {*_SIGNING_HEADERS, "host", "cookie", "x-api-key", "content-length"}
+    dropped = {h.lower() for h in SIGNING_HEADERS} | {
+        "host",
+        "cookie",
+        "x-api-key",
+        "content-length",
+    }
     headers = {k: v for k, v in prepared.headers.items() if k.lower() not in dropped}
     new = requests.PreparedRequest()
     new.prepare(method=method, url=target, headers=headers)

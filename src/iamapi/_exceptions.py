@@ -263,9 +263,9 @@ class GatewayError(IamApiError):
 
         status = f"HTTP {self.status}" if self.status is not None else "Gateway error"
         head = f"{status} [{self.code}]"
-        if self.gateway_message:
-            first_line = self.gateway_message.strip().splitlines()[0]
-            head += f': "{first_line}"'
+        lines = self.gateway_message.strip().splitlines()
+        if lines:
+            head += f': "{lines[0]}"'
         if self.method or self.url:
             target = " ".join(part for part in (self.method, _path_of(self.url)) if part)
             head += f" on {target}"
@@ -291,7 +291,10 @@ def _path_of(url: Optional[str]) -> str:
         return ""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: show the URL as it came
+        return url
     return parts.path + (f"?{parts.query}" if parts.query else "") if parts.netloc else url
 
 

@@ -15,12 +15,13 @@ break a signature.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Optional, Protocol
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+from urllib.parse import urljoin, urlsplit
 
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
@@ -37,18 +38,22 @@ from iamapi._canonical import (
     derive_signing_key,
     string_to_sign,
 )
+from iamapi._exceptions import RedirectError
 from iamapi._redaction import mask_access_key, redact_text
 
 if TYPE_CHECKING:
     import requests
 
 __all__ = [
+    "SIGNING_HEADERS",
     "CredentialsLike",
     "SigV4Auth",
     "Signer",
     "SigningResult",
+    "host_header",
     "sign_prepared",
     "split_target",
+    "wire_url",
 ]
 
 _KEY_CACHE_LIMIT = 16
@@ -228,6 +233,44 @@ class Signer:
         )
 
 
+SIGNING_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256")
+"""Headers the signer adds: never sent to another host, replaced on every attempt."""
+
+_MAX_REDIRECTS = 5
+_REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_WIRE_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
+_LOWER_ESCAPE = re.compile(r"%(?:[a-f][0-9a-fA-F]|[0-9A-F][a-f])")
+
+
+def wire_url(url: str) -> str:
+    """The URL exactly as urllib3 will send it, so the signature covers those bytes.
+
+    requests leaves a few characters (``[``, ``]``, ``{``, lower-case percent
+    escapes) that urllib3 rewrites when it writes the request line; passing the
+    URL through urllib3's parser first makes the signed target and the sent one
+    identical.
+    """
+    scheme_end = url.find("://")
+    slash = url.find("/", scheme_end + 3) if scheme_end >= 0 else -1
+    target = url[slash:].split("#", 1)[0] if slash >= 0 else ""
+    if _WIRE_SAFE.match(target) and not _LOWER_ESCAPE.search(target):
+        return url
+    from urllib3.util import parse_url
+
+    return str(parse_url(url).url)
+
+
+def _same_origin(here: str, there: str) -> bool:
+    a, b = urlsplit(here), urlsplit(there)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+
+def _send_options(hook_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The adapter options requests passed to the response hook, for the follow-up send."""
+    keys = ("stream", "timeout", "verify", "cert", "proxies")
+    return {key: hook_kwargs[key] for key in keys if key in hook_kwargs}
+
+
 def split_target(path_url: str) -> tuple[str, str]:
     """Split a request target (``/a/b?x=1``) into path and raw query."""
     path, _, query = path_url.partition("?")
@@ -306,7 +349,10 @@ class SigV4Auth(AuthBase):
     :class:`~iamapi.FrozenCredentials`; without it, credentials come from the
     standard AWS chain (``profile=`` selects a profile), resolved on first use.
     Every request reads the credentials once, so a refresh never mixes two
-    generations in one signature.
+    generations in one signature. A same-host redirect of an idempotent request
+    is re-signed for its new path; a redirect to another host raises
+    :class:`~iamapi.RedirectError` (with ``follow_unsigned_redirects=True`` it
+    is followed without any signing header).
 
     >>> session = requests.Session()  # doctest: +SKIP
     >>> session.auth = SigV4Auth(region="eu-west-1")  # doctest: +SKIP
@@ -321,22 +367,84 @@ class SigV4Auth(AuthBase):
         profile: Optional[str] = None,
         sign_headers: Iterable[str] = (),
         unsigned_payload: bool = False,
+        follow_unsigned_redirects: bool = False,
     ) -> None:
         from iamapi._credentials import CredentialProvider
 
         self.signer = Signer(region=region, service=service, sign_headers=sign_headers)
         self.credentials = CredentialProvider(profile=profile, credentials=credentials)
         self.unsigned_payload = unsigned_payload
+        self.follow_unsigned_redirects = follow_unsigned_redirects
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.signer.region!r}, service={self.signer.service!r})"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Sign ``request`` (called by requests once the body is final)."""
+        request.url = wire_url(request.url or "")
         sign_prepared(
             request,
             self.signer,
             self.credentials.get(),
             unsigned_payload=self.unsigned_payload,
         )
+        hooks = request.hooks.setdefault("response", [])
+        if self._on_response not in hooks:
+            hooks.append(self._on_response)
         return request
+
+    def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        """Keep redirects safe: re-sign on the same host, never sign for another one.
+
+        requests itself would replay the old signature on a same-host redirect and
+        forward ``X-Amz-Security-Token`` to another host.
+        """
+        hops = 0
+        while response.is_redirect and hops < _MAX_REDIRECTS:
+            hops += 1
+            request = response.request
+            target = urljoin(response.url, response.headers["location"])
+            method = request.method or "GET"
+            if response.status_code == 303 and method != "HEAD":
+                method = "GET"
+            if not _same_origin(request.url or "", target):
+                if not self.follow_unsigned_redirects:
+                    response.close()
+                    raise RedirectError(
+                        f"The API redirected {request.method} to another host ({target}). "
+                        "SigV4Auth does not send a signature or session token to other hosts; "
+                        "request that URL yourself, or create "
+                        "SigV4Auth(..., follow_unsigned_redirects=True).",
+                        location=target,
+                        status=response.status_code,
+                    )
+                for name in SIGNING_HEADERS:
+                    request.headers.pop(name, None)
+                return response  # requests follows it, now without any signing header
+            if method not in _REPLAYABLE:
+                response.close()
+                raise RedirectError(
+                    f"The API answered {response.status_code} to a {method}, redirecting to "
+                    f"{target}. A non-idempotent request is not resent on its own.",
+                    location=target,
+                    status=response.status_code,
+                )
+            follow = request.copy()
+            follow.method = method
+            follow.url = wire_url(target)
+            if method == "GET" and request.method != "GET":
+                for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                    follow.headers.pop(name, None)
+                follow.body = None
+            for name in SIGNING_HEADERS:
+                follow.headers.pop(name, None)
+            sign_prepared(
+                follow, self.signer, self.credentials.get(), unsigned_payload=self.unsigned_payload
+            )
+            response.content  # noqa: B018 (drain the body so the connection can be reused)
+            response.close()
+            adapter = response.connection
+            nxt: requests.Response = adapter.send(follow, **_send_options(kwargs))
+            nxt.history = [*response.history, response]
+            response = nxt
+        return response

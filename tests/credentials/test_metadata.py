@@ -107,13 +107,18 @@ def test_threads_always_get_one_consistent_generation(
     seen: list[Any] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(16)
-    stop_at = time.monotonic() + 0.7
+    started = time.monotonic()
+
+    def running() -> bool:
+        # At least 0.7 s, then until a few generations went by (3 s at most).
+        elapsed = time.monotonic() - started
+        return elapsed < 0.7 or (mint.hits < 4 and elapsed < 3.0)
 
     def worker() -> None:
         barrier.wait()
         local: list[Any] = []
         try:
-            while time.monotonic() < stop_at:
+            while running():
                 local.append(provider.get())
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -128,7 +133,7 @@ def test_threads_always_get_one_consistent_generation(
     generations = [generation_of(credentials) for credentials in seen]
     assert all(len(numbers) == 1 for numbers in generations), "a torn read mixed generations"
     assert len({numbers.pop() for numbers in generations}) >= 3
-    assert mint.hits > 3
+    assert mint.hits >= 3  # one fetch per generation seen, at least
 
 
 # -- instance metadata -------------------------------------------------------------------

@@ -75,7 +75,7 @@ class Check:
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        """The check as JSON data; each note under its label (``"Attach to:"``: ``attach_to``)."""
+        """The check as JSON data, each note under its label in lower case (``"Fix:"``: ``fix``)."""
         data: dict[str, Any] = {"name": self.name, "status": self.status, "summary": self.summary}
         for label, text in (*self.notes, *self.after):
             key = label.rstrip(":").lower().replace(" ", "_")

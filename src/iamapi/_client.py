@@ -7,7 +7,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlsplit
@@ -123,7 +123,9 @@ class IamApiClient:
     ``Credentials`` or :class:`~iamapi.FrozenCredentials`), else from the
     standard AWS chain (``profile=`` picks a profile); ``role_arn=`` assumes a
     role on top and refreshes it before it expires. ``auth=`` replaces the
-    built-in signer with any ``requests`` auth object.
+    built-in signer with any ``requests`` auth object. ``on_sign`` is called
+    with the :class:`~iamapi.SigningResult` of every attempt (canonical request
+    and string to sign, no secrets), for tools that show what was signed.
 
     Every attempt is signed afresh. Failures raise a :class:`~iamapi.GatewayError`
     subclass with a cause and a fix (``raise_for_status=False`` returns the
@@ -154,6 +156,7 @@ class IamApiClient:
         unsigned_payload: bool = False,
         follow_unsigned_redirects: bool = False,
         max_redirects: int = 5,
+        on_sign: Optional[Callable[[SigningResult], None]] = None,
     ) -> None:
         self.endpoint = Endpoint.parse(base_url, region=region, service=service, profile=profile)
         if self.endpoint.scheme == "http" and not (allow_http or self.endpoint.is_loopback):
@@ -171,6 +174,7 @@ class IamApiClient:
         self.unsigned_payload = unsigned_payload
         self.follow_unsigned_redirects = follow_unsigned_redirects
         self.max_redirects = max_redirects
+        self.on_sign = on_sign
         self.auth = auth
         self.signer = Signer(
             region=self.endpoint.region,
@@ -438,6 +442,8 @@ class IamApiClient:
             now=time.time() + self.clock_offset,
         )
         prepared.headers.update(result.headers)
+        if self.on_sign is not None:
+            self.on_sign(result)
         return result, credentials
 
     def _environment(self, url: str) -> dict[str, Any]:
@@ -685,7 +691,11 @@ class IamApiClient:
             attempt,
         )
         if signing is not None:
-            logger.debug("canonical request:\n%s", signing.redacted_canonical_request())
+            logger.debug(
+                "canonical request:\n%s",
+                signing.redacted_canonical_request(),
+                extra={"iamapi_event": "canonical_request"},
+            )
 
     def _deadline_error(
         self, prepared: requests.PreparedRequest, history: list[Attempt]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 from urllib.parse import urlsplit
 
-from iamapi._exceptions import InvalidURLError, RegionNotFoundError
+from iamapi._exceptions import ConfigurationError, InvalidURLError, RegionNotFoundError
 
 __all__ = ["Endpoint", "EndpointKind", "is_loopback_host"]
 
@@ -190,6 +190,11 @@ def _region_from_profile(profile: Optional[str]) -> Optional[str]:
 
     try:
         value = Session(profile=profile).get_config_variable("region")
-    except ProfileNotFound:
-        return None
+    except ProfileNotFound as exc:
+        name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        raise ConfigurationError(
+            f"The AWS profile {name!r} is not in your AWS config or credentials file, so its "
+            "region cannot be read. Check the name (`aws configure list-profiles`), or pass "
+            "region= and leave the profile out."
+        ) from exc
     return str(value) if value else None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import iamapi
 from iamapi import Endpoint, InvalidURLError, RegionNotFoundError
 
 
@@ -164,3 +165,11 @@ def test_invalid_urls(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     with pytest.raises(InvalidURLError):
         Endpoint.parse(url)
+
+
+def test_unknown_profile_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = sa-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(iamapi.ConfigurationError, match="'nope'"):
+        Endpoint.parse("https://api.example.com", profile="nope")

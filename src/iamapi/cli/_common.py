@@ -154,7 +154,7 @@ class _DropCanonicalRequest(logging.Filter):
     """The client logs the canonical request; ``-v`` prints it with the string to sign."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("canonical request")
+        return getattr(record, "iamapi_event", None) != "canonical_request"
 
 
 @contextmanager

@@ -7,10 +7,10 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 from iamapi._redaction import mask_access_key, redact_headers
-from iamapi._signing import CredentialsLike, Signer, SigningResult
+from iamapi._signing import SigningResult
 from iamapi.cli._common import (
     add_aws_options,
     base_url,
@@ -174,49 +174,6 @@ def _body(args: argparse.Namespace, headers: dict[str, str]) -> Optional[bytes]:
     return None
 
 
-class _RecordingSigner(Signer):
-    """The client's signer, reporting each signature (for ``-v``) and its secrets (to mask)."""
-
-    def __init__(
-        self, like: Signer, report: Callable[[SigningResult, CredentialsLike], None]
-    ) -> None:
-        # The CLI never passes sign_headers=, so the client's signer has none either.
-        super().__init__(
-            region=like.region,
-            service=like.service,
-            content_sha256_header=like.content_sha256_header,
-            normalize_path=like.normalize_path,
-        )
-        self._report = report
-
-    def sign(
-        self,
-        *,
-        method: str,
-        host: str,
-        path: str,
-        query: str,
-        headers: Iterable[tuple[str, str]],
-        payload_hash: str,
-        credentials: CredentialsLike,
-        now: Optional[float] = None,
-        signed_header_names: Optional[Iterable[str]] = None,
-    ) -> SigningResult:
-        result = super().sign(
-            method=method,
-            host=host,
-            path=path,
-            query=query,
-            headers=headers,
-            payload_hash=payload_hash,
-            credentials=credentials,
-            now=now,
-            signed_header_names=signed_header_names,
-        )
-        self._report(result, credentials)
-        return result
-
-
 def _unsigned_auth() -> requests.auth.AuthBase:
     import requests
 
@@ -244,9 +201,10 @@ def run(args: argparse.Namespace) -> int:
     )
     attempts = 0
 
-    def report(result: SigningResult, credentials: CredentialsLike) -> None:
+    def report(result: SigningResult) -> None:
         nonlocal attempts
         attempts += 1
+        credentials = client.credentials.get()
         secrets.update(s for s in (credentials.secret_key, credentials.token) if s)
         if not args.verbose:
             return
@@ -271,8 +229,8 @@ def run(args: argparse.Namespace) -> int:
             raise_for_status=False,
             auth=_unsigned_auth() if args.no_sign else None,
             headers=user_agent(),
+            on_sign=report,
         )
-        client.signer = _RecordingSigner(client.signer, report)
         with client:
             if args.verbose:
                 how = "unsigned (--no-sign)" if args.no_sign else "signed with SigV4"

@@ -21,17 +21,9 @@ def gateway() -> Iterator[Gateway]:
 
 
 @pytest.fixture(scope="session")
-def moto_sts() -> Iterator[str]:
-    """A moto server on loopback, standing in for STS (GetCallerIdentity, AssumeRole)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+def moto_sts(moto_sts_url: str) -> str:
+    """The suite's moto server on loopback, standing in for STS (GetCallerIdentity, AssumeRole)."""
+    return moto_sts_url
 
 
 @pytest.fixture

@@ -36,14 +36,7 @@ from iamapi._exceptions import (
 )
 from iamapi._redaction import redact_text
 from iamapi._retry import RetryBudget, RetryPolicy
-from iamapi._signing import (
-    SIGNING_HEADERS,
-    Signer,
-    SigningResult,
-    host_header,
-    split_target,
-    wire_url,
-)
+from iamapi._signing import SIGNING_HEADERS, Signer, SigningResult, sign_prepared, wire_url
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -429,19 +422,14 @@ class IamApiClient:
         if self.auth is not None or outgoing.payload_hash is None:
             self.auth(prepared)  # type: ignore[misc]
             return None, None
-        path, query = split_target(prepared.path_url)
         credentials = self.credentials.get()
-        result = self.signer.sign(
-            method=prepared.method or "GET",
-            host=host_header(prepared),
-            path=path,
-            query=query,
-            headers=prepared.headers.items(),
-            payload_hash=outgoing.payload_hash,
-            credentials=credentials,
+        result = sign_prepared(
+            prepared,
+            self.signer,
+            credentials,
             now=time.time() + self.clock_offset,
+            body_hash=outgoing.payload_hash,
         )
-        prepared.headers.update(result.headers)
         if self.on_sign is not None:
             self.on_sign(result)
         return result, credentials

@@ -59,6 +59,7 @@ __all__ = [
 _KEY_CACHE_LIMIT = 16
 # Headers the signer sets itself; a value the caller left from an earlier signature is dropped.
 _SIGNER_SET = frozenset({"host", "x-amz-date", "authorization", "x-amz-security-token"})
+_SIGNER_SET_WITH_HASH = _SIGNER_SET | {"x-amz-content-sha256"}
 
 
 class CredentialsLike(Protocol):
@@ -190,17 +191,17 @@ class Signer:
             names.add("x-amz-content-sha256")
         if signed_header_names is None:
             extra = self._extra
+            own = _SIGNER_SET_WITH_HASH if self.content_sha256_header else _SIGNER_SET
             for name, value in headers:
                 lower = name.lower()
-                if lower in _SIGNER_SET:
+                if lower in own:
                     continue
                 if lower.startswith("x-amz-") or lower == "content-type" or lower in extra:
                     candidates.append((name, value))
                     names.add(lower)
         else:
-            candidates.extend(
-                (name, value) for name, value in headers if name.lower() not in _SIGNER_SET
-            )
+            own = _SIGNER_SET_WITH_HASH if self.content_sha256_header else _SIGNER_SET
+            candidates.extend((name, value) for name, value in headers if name.lower() not in own)
             names.update(name.lower() for name in signed_header_names)
         block, signed = canonical_headers(candidates, names)
         canonical = canonical_request(

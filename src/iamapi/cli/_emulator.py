@@ -132,6 +132,7 @@ def build_gateway(args: argparse.Namespace) -> Gateway:
         else:
             settings.setdefault(name, default)
     try:
+        settings.setdefault("max_records", 10_000)  # it may run for days: keep the newest
         if not args.config:
             return Gateway.demo(**settings)
         if not settings.get("principals"):
@@ -218,10 +219,10 @@ def _banner(out: Console, gateway: Gateway) -> None:
 
 
 def _log_requests(err: Console, gateway: Gateway, seen: int) -> int:
-    records = gateway.requests
-    for record in records[seen:]:
+    records, total = gateway.requests_since(seen)
+    for record in records:
         clock = time.strftime("%H:%M:%S", time.gmtime(record.time))
         query = f"?{record.query}" if record.query else ""
         target = f"{record.method} {record.path}{query}"
         err.line(f"{clock} {target} -> {record.status} {record.verdict}")
-    return len(records)
+    return total

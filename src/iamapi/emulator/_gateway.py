@@ -92,7 +92,8 @@ class Gateway:
     ``with gateway:`` (or :meth:`start`) serves it on ``127.0.0.1`` (``port=0``
     picks a free port) from daemon threads; :attr:`url` is then the invoke
     URL. Without routes, every path under the stage is answered by an echo
-    route. See ``docs/emulator.md``.
+    route. ``max_records`` bounds how many request records are kept (the
+    newest; all of them by default). See ``docs/emulator.md``.
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class Gateway:
         api_id: str = "emulator1",
         account_id: str = "123456789012",
         port: int = 0,
+        max_records: Optional[int] = None,
     ) -> None:
         if kind not in API_KINDS:
             raise ValueError(f"kind must be one of {', '.join(API_KINDS)}, got {kind!r}")
@@ -162,7 +164,9 @@ class Gateway:
         self._dice = FaultDice(faults) if faults is not None else None
         self._routes = RouteTable()
         self._echo = Route("ANY", "/{proxy+}", echo)
-        self._records: list[RequestRecord] = []
+        # A long-running gateway (``iamapi emulator``) keeps only the newest records.
+        self._records: collections.deque[RequestRecord] = collections.deque(maxlen=max_records)
+        self._recorded = 0
         self._executions: collections.Counter[tuple[str, str]] = collections.Counter()
         self._state_lock = threading.Lock()
         self._lifecycle_lock = threading.Lock()
@@ -204,7 +208,7 @@ class Gateway:
         known = {
             "region", "stage", "kind", "service", "principals", "policy", "clock_offset",
             "api_key", "throttle", "quota", "payload_limit", "faults", "api_id",
-            "account_id", "port", "routes",
+            "account_id", "port", "routes", "max_records",
         }  # fmt: skip
         unknown = sorted(set(data) - known)
         if unknown:
@@ -370,6 +374,16 @@ class Gateway:
         with self._state_lock:
             return list(self._records)
 
+    def requests_since(self, count: int) -> tuple[list[RequestRecord], int]:
+        """The records after the first ``count`` ever made, and the new total to pass next.
+
+        With ``max_records`` set, records that were dropped are skipped.
+        """
+        with self._state_lock:
+            total = self._recorded
+            new = min(total - count, len(self._records))
+            return (list(self._records)[-new:] if new > 0 else []), total
+
     def executions(self, method: str, path: str) -> int:
         """How many times a handler ran for ``method`` on ``path`` (raw, after the stage)."""
         with self._state_lock:
@@ -499,6 +513,7 @@ class Gateway:
     def _record(self, record: RequestRecord) -> None:
         with self._state_lock:
             self._records.append(record)
+            self._recorded += 1
 
 
 class _Answer:

@@ -55,8 +55,7 @@ def analyze_forbidden(f: Facts, m: Optional[re.Match[str]]) -> Analysis:
         candidates.append("an AWS WAF web ACL on the custom domain's API stage blocked the request")
     elif f.url and not f.stage:
         candidates.append(
-            "the URL names no stage (REST API URLs are https://{api-id}.execute-api."
-            "{region}.amazonaws.com/{stage}/...)"
+            f"the URL names no stage (REST API URLs are https://{f.host}/<stage>/<path>)"
         )
     else:
         stage = f"'{f.stage}'" if f.stage else "in the URL"

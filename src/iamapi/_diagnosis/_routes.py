@@ -34,8 +34,7 @@ def analyze_missing_route(f: Facts, m: Optional[re.Match[str]]) -> Analysis:
         )
     elif f.url and not f.stage and f.host_kind in ("execute_api", "private_api"):
         values["where"] = (
-            "The URL has no stage: REST API URLs are https://{api-id}.execute-api."
-            "{region}.amazonaws.com/{stage}/{path}."
+            f"The URL has no stage: REST API URLs are https://{f.host}/<stage>/<path>."
         )
     elif f.resource_path == "/":
         values["where"] = "The root path '/' needs a method of its own."

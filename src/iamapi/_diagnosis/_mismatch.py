@@ -189,7 +189,7 @@ def _canonical_differences(expected: dict[str, Any], actual: dict[str, Any]) -> 
     return found
 
 
-def _string_to_sign_differences(f: Facts, expected: str, actual: str) -> list[_Difference]:
+def _string_to_sign_differences(expected: str, actual: str) -> list[_Difference]:
     exp, act = expected.split("\n"), actual.split("\n")
     if len(exp) < 3 or len(act) < 3:
         return []
@@ -248,7 +248,7 @@ def analyze_mismatch(f: Facts, m: Optional[re.Match[str]]) -> Analysis:
                 )
             ]
         if not differences and server_sts is not None and f.string_to_sign is not None:
-            differences = _string_to_sign_differences(f, server_sts, f.string_to_sign)
+            differences = _string_to_sign_differences(server_sts, f.string_to_sign)
             where = "string to sign"
         shown = [
             _Difference(

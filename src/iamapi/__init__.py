@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from iamapi._client import DEFAULT_TIMEOUT, IamApiClient
+from iamapi._client import DEFAULT_TIMEOUT, LAMBDA_RESERVE, IamApiClient, LambdaContext
 from iamapi._credentials import CredentialProvider, FrozenCredentials
 from iamapi._endpoints import Endpoint
 from iamapi._exceptions import (
@@ -48,6 +48,7 @@ from iamapi._signing import Signer, SigningResult, SigV4Auth
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "LAMBDA_RESERVE",
     "AccessDeniedError",
     "ApiError",
     "Attempt",
@@ -68,6 +69,7 @@ __all__ = [
     "IntegrationError",
     "InvalidHeaderError",
     "InvalidURLError",
+    "LambdaContext",
     "NoCredentialsError",
     "PayloadTooLargeError",
     "RedirectError",

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from iamapi._credentials import CredentialProvider, FrozenCredentials
 
-__all__ = ["DEFAULT_TIMEOUT", "IamApiClient"]
+__all__ = ["DEFAULT_TIMEOUT", "LAMBDA_RESERVE", "IamApiClient", "LambdaContext"]
 
 
 @dataclass
@@ -67,6 +67,17 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 """Connect and read timeouts in seconds: API Gateway gives up on an integration after 29 s."""
 
 Timeout = Union[float, tuple[float, float]]
+
+LAMBDA_RESERVE = 0.1
+"""Seconds kept back from a Lambda context's remaining time, so the handler can still return."""
+
+
+class LambdaContext(Protocol):
+    """What iamapi reads from an AWS Lambda context object passed as ``deadline=``."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function times out."""
+
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -319,7 +330,7 @@ class IamApiClient:
         stream: bool = False,
         idempotent: Optional[bool] = None,
         retry: Union[RetryPolicy, int, bool, None] = None,
-        deadline: Optional[float] = None,
+        deadline: Union[float, LambdaContext, None] = None,
         raise_for_status: Optional[bool] = None,
         allow_redirects: bool = True,
     ) -> requests.Response:
@@ -330,8 +341,9 @@ class IamApiClient:
         ``idempotent=True`` lets POST/PATCH be retried (``False`` forbids any
         retry that could repeat the call). ``retry`` overrides the client's
         policy for this call. ``deadline`` is the number of seconds the whole call
-        may take, retries included (in a Lambda function:
-        ``context.get_remaining_time_in_millis() / 1000 - margin``).
+        may take, retries included; in a Lambda function pass the handler's
+        ``context`` itself and the call ends :data:`LAMBDA_RESERVE` seconds before
+        the function would time out.
         """
         if not isinstance(method, str) or not method.isalpha():
             raise ConfigurationError(f"HTTP method {method!r} is not valid: use e.g. 'GET'.")
@@ -343,7 +355,7 @@ class IamApiClient:
         url = self.url_for(path)
         outgoing = self._prepare(method, url, params, data, json, merged, files, cookies)
         started = time.monotonic()
-        limits = [t for t in (deadline, policy.total_timeout) if t is not None]
+        limits = [t for t in (_seconds_left(deadline), policy.total_timeout) if t is not None]
         ends_at = started + min(limits) if limits else None
         if raise_for_status is None:
             raise_for_status = self.raise_for_status
@@ -710,6 +722,19 @@ def _unsigned_request(
     new = requests.PreparedRequest()
     new.prepare(method=method, url=target, headers=headers)
     return new
+
+
+def _seconds_left(deadline: Union[float, LambdaContext, None]) -> Optional[float]:
+    """Seconds a call may take: a number as given, or what a Lambda context has left."""
+    if deadline is None or isinstance(deadline, (int, float)):
+        return deadline
+    remaining = getattr(deadline, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        raise ConfigurationError(
+            "deadline must be a number of seconds or a Lambda context object "
+            f"(with get_remaining_time_in_millis()), not {type(deadline).__name__}."
+        )
+    return max(0.0, float(remaining()) / 1000 - LAMBDA_RESERVE)
 
 
 def _cap_timeout(timeout: Optional[Timeout], remaining: float) -> Timeout:

@@ -175,6 +175,32 @@ def test_deadline_bounds_the_whole_call(scripted: ScriptedServer) -> None:
     assert len(scripted.received) <= 3
 
 
+class FakeLambdaContext:
+    """Stands in for the Lambda runtime's context object, which cannot run here."""
+
+    def __init__(self, millis: int) -> None:
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.millis
+
+
+def test_a_lambda_context_is_a_deadline(scripted: ScriptedServer) -> None:
+    scripted.default = UNAVAILABLE
+    slow = RetryPolicy(max_attempts=10, backoff_base=5.0, backoff_cap=5.0)
+    with client_for(scripted, retry=slow) as client:
+        with pytest.raises(iamapi.IntegrationError):
+            client.get("/pets", deadline=FakeLambdaContext(600))
+        assert len(scripted.received) <= 3
+        # With less time left than iamapi keeps in reserve, nothing is sent at all.
+        scripted.received.clear()
+        with pytest.raises(iamapi.DeadlineExceededError):
+            client.get("/pets", deadline=FakeLambdaContext(50))
+        assert scripted.received == []
+        with pytest.raises(iamapi.ConfigurationError, match="Lambda context"):
+            client.get("/pets", deadline="soon")  # type: ignore[arg-type]
+
+
 def test_file_body_is_rewound_for_every_attempt(scripted: ScriptedServer, tmp_path: Path) -> None:
     scripted.script = [UNAVAILABLE]
     payload = tmp_path / "upload.bin"

@@ -1221,6 +1221,9 @@ def test_docs_have_one_section_per_code() -> None:
     assert "{" + "stage" + "}" not in text
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="sys.stdlib_module_names is new in Python 3.10"
+)
 def test_module_imports_only_the_standard_library_and_iamapi_at_top_level() -> None:
     import iamapi._diagnosis as module
 

@@ -14,15 +14,21 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, Optional
 
-from iamapi._canonical import EMPTY_SHA256
+from iamapi._canonical import EMPTY_SHA256, UNSIGNED_PAYLOAD
 from iamapi._exceptions import UnsignableBodyError
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["UNSIGNED_PAYLOAD", "body_position", "check_body", "payload_hash", "rewind"]
+__all__ = [
+    "UNSIGNED_PAYLOAD",
+    "body_position",
+    "check_body",
+    "payload_hash",
+    "replayable",
+    "rewind",
+]
 
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _CHUNK = 1 << 20
 
 
@@ -118,6 +124,14 @@ def payload_hash(request: requests.PreparedRequest, *, unsigned_payload: bool = 
         "bytes or a seekable file opened in binary mode ('rb'), or set unsigned_payload=True "
         "for a service that accepts UNSIGNED-PAYLOAD (Lambda function URLs do)."
     )
+
+
+def replayable(request: requests.PreparedRequest) -> bool:
+    """True when the body can be sent again: none, bytes, text, or a seekable file."""
+    body: Any = request.body
+    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
+        return True
+    return hasattr(body, "read") and _seekable(body) and not getattr(body, "closed", False)
 
 
 def body_position(request: requests.PreparedRequest) -> Optional[int]:

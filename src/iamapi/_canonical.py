@@ -29,6 +29,7 @@ from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 __all__ = [
     "ALGORITHM",
     "EMPTY_SHA256",
+    "UNSIGNED_PAYLOAD",
     "SigningKey",
     "authorization_header",
     "canonical_headers",
@@ -43,6 +44,8 @@ __all__ = [
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+"""The payload hash of a body that is not hashed (accepted by Lambda, not by API Gateway)."""
 
 _IPAD = bytes(x ^ 0x36 for x in range(256))
 _OPAD = bytes(x ^ 0x5C for x in range(256))

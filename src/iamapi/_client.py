@@ -10,12 +10,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
-from urllib.parse import urlsplit
 
 import requests
+from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
-from iamapi._body import body_position, check_body, payload_hash, rewind
+from iamapi._body import body_position, check_body, payload_hash, replayable, rewind
 from iamapi._canonical import EMPTY_SHA256
 from iamapi._endpoints import Endpoint
 from iamapi._exceptions import (
@@ -35,6 +35,7 @@ from iamapi._exceptions import (
     TransportError,
 )
 from iamapi._redaction import redact_text
+from iamapi._redirects import CREDENTIAL_HEADERS, plan_redirect
 from iamapi._retry import RetryBudget, RetryPolicy
 from iamapi._signing import SIGNING_HEADERS, Signer, SigningResult, sign_prepared, wire_url
 
@@ -52,13 +53,16 @@ class _Outgoing:
 
     ``payload_hash`` is ``None`` when a custom ``auth=`` signs; ``signed`` is
     false for an unsigned request to another host after a redirect; ``start``
-    is the body file's position to rewind to before each attempt.
+    is the body file's position to rewind to before each attempt;
+    ``replayable`` is false for a one-shot body (sent with ``UNSIGNED-PAYLOAD``),
+    which is never sent twice.
     """
 
     request: requests.PreparedRequest
     payload_hash: Optional[str]
     signed: bool = True
     start: Optional[int] = None
+    replayable: bool = True
 
 
 logger = logging.getLogger("iamapi")
@@ -81,6 +85,7 @@ class LambdaContext(Protocol):
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _RECOVERABLE_AUTH = frozenset({"clock_skew", "expired_token"})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
@@ -298,7 +303,7 @@ class IamApiClient:
         """
         if not isinstance(path, str):
             raise InvalidURLError(f"The path must be a string, not {type(path).__name__}.")
-        if "://" in path.split("?", 1)[0]:
+        if _ABSOLUTE.match(path):
             other = Endpoint.parse(path, region=self.endpoint.region)
             if (other.scheme, other.netloc) != (self.endpoint.scheme, self.endpoint.netloc):
                 raise ForeignHostError(
@@ -345,8 +350,10 @@ class IamApiClient:
         ``context`` itself and the call ends :data:`LAMBDA_RESERVE` seconds before
         the function would time out.
         """
+        started = time.monotonic()
         if not isinstance(method, str) or not method.isalpha():
             raise ConfigurationError(f"HTTP method {method!r} is not valid: use e.g. 'GET'.")
+        timeout = _check_timeout(self.timeout if timeout is None else timeout)
         method = method.upper()
         policy = self.retry if retry is None else RetryPolicy.coerce(retry)
         merged: dict[str, Any] = {**self.headers, **(headers or {})}
@@ -354,7 +361,6 @@ class IamApiClient:
             _check_headers(headers)
         url = self.url_for(path)
         outgoing = self._prepare(method, url, params, data, json, merged, files, cookies)
-        started = time.monotonic()
         limits = [t for t in (_seconds_left(deadline), policy.total_timeout) if t is not None]
         ends_at = started + min(limits) if limits else None
         if raise_for_status is None:
@@ -362,7 +368,7 @@ class IamApiClient:
         return self._send_with_retries(
             outgoing,
             policy=policy,
-            timeout=self.timeout if timeout is None else timeout,
+            timeout=timeout,
             stream=stream,
             opted_in=idempotent,
             ends_at=ends_at,
@@ -411,6 +417,10 @@ class IamApiClient:
             raise InvalidHeaderError(f"{exc}. Remove CR/LF and leading spaces.") from exc
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
             raise InvalidURLError(f"{exc}") from exc
+        except requests.exceptions.InvalidJSONError as exc:
+            raise ConfigurationError(
+                f"json= cannot be encoded as JSON ({exc}); NaN and infinity are not JSON."
+            ) from exc
         except (TypeError, ValueError, UnicodeError) as exc:
             raise ConfigurationError(f"Cannot build the request: {exc}") from exc
         prepared.url = wire_url(prepared.url or url)
@@ -420,10 +430,12 @@ class IamApiClient:
             if self.auth is None
             else None
         )
-        return _Outgoing(prepared, body_hash, start=body_position(prepared))
+        return _Outgoing(
+            prepared, body_hash, start=body_position(prepared), replayable=replayable(prepared)
+        )
 
     def _sign(
-        self, outgoing: _Outgoing
+        self, outgoing: _Outgoing, offset: float
     ) -> tuple[Optional[SigningResult], Optional[FrozenCredentials]]:
         """Sign one attempt; return what was signed and the credentials used."""
         prepared = outgoing.request
@@ -439,7 +451,7 @@ class IamApiClient:
             prepared,
             self.signer,
             credentials,
-            now=time.time() + self.clock_offset,
+            now=time.time() + offset,
             body_hash=outgoing.payload_hash,
         )
         if self.on_sign is not None:
@@ -456,6 +468,22 @@ class IamApiClient:
             self._env_settings = settings
         return settings
 
+    def _transmit(
+        self, prepared: requests.PreparedRequest, timeout: Any, stream: bool
+    ) -> requests.Response:
+        """Send one attempt through the session's adapter: no redirect, no hook of requests'.
+
+        ``Session.send`` would also work out the next request of a redirect it is told
+        not to follow, and fail on a malformed ``Location`` before iamapi can judge it.
+        """
+        url = prepared.url or ""
+        adapter = self.session.get_adapter(url)
+        response = adapter.send(prepared, timeout=timeout, stream=stream, **self._environment(url))
+        extract_cookies_to_jar(self.session.cookies, prepared, response.raw)  # type: ignore[no-untyped-call]
+        if not stream:
+            response.content  # noqa: B018 (read the body now, as requests does)
+        return response
+
     def _send_with_retries(
         self,
         outgoing: _Outgoing,
@@ -469,7 +497,11 @@ class IamApiClient:
         allow_redirects: bool,
     ) -> requests.Response:
         first = outgoing.request
-        may_repeat = policy.may_repeat(first.method or "GET", first.headers, opted_in)
+        may_repeat = outgoing.replayable and policy.may_repeat(
+            first.method or "GET", first.headers, opted_in
+        )
+        # Nothing was sent when the connection failed, unless the caller forbade any repeat.
+        may_reconnect = outgoing.replayable and opted_in is not False
         history: list[Attempt] = []
         recovered: set[str] = set()
         redirects = 0
@@ -483,20 +515,15 @@ class IamApiClient:
                     raise self._deadline_error(prepared, history)
                 attempt_timeout = _cap_timeout(timeout, remaining)
             rewind(prepared, outgoing.start)
-            signing, used = self._sign(outgoing)
+            offset = self.clock_offset
+            signing, used = self._sign(outgoing, offset)
             began = time.monotonic()
             try:
-                response = self.session.send(
-                    prepared,
-                    timeout=attempt_timeout,
-                    allow_redirects=False,
-                    stream=stream,
-                    **self._environment(prepared.url or ""),
-                )
+                response = self._transmit(prepared, attempt_timeout, stream)
             except requests.exceptions.RequestException as exc:
                 failure = _transport_error(exc, prepared)
                 elapsed = time.monotonic() - began
-                retryable = isinstance(failure, ConnectError) or may_repeat
+                retryable = may_repeat or (isinstance(failure, ConnectError) and may_reconnect)
                 wait = self._next_delay(policy, retries, retryable, ends_at, None, failure)
                 history.append(
                     Attempt(len(history) + 1, type(failure).__name__, elapsed, wait or 0)
@@ -516,7 +543,7 @@ class IamApiClient:
             if allow_redirects and status in _REDIRECTS and "location" in response.headers:
                 history.append(Attempt(len(history) + 1, str(status), elapsed))
                 redirects += 1
-                outgoing = self._follow(outgoing, response, redirects)
+                outgoing = self._follow(outgoing, response, redirects, policy)
                 continue
 
             if status < 400:
@@ -527,9 +554,14 @@ class IamApiClient:
             error = self._diagnose(outgoing, response, signing)
             code = error.code if error is not None else ""
             delay: Optional[float]
-            if code in _RECOVERABLE_AUTH and code not in recovered:
+            if (
+                code in _RECOVERABLE_AUTH
+                and code not in recovered
+                and used is not None  # only the built-in signer can be corrected
+                and outgoing.replayable
+            ):
                 recovered.add(code)
-                self._recover(error, used)
+                self._recover(error, used, offset)
                 delay = 0.0
             else:
                 retryable = may_repeat and status in policy.statuses and code != "quota_exceeded"
@@ -578,70 +610,63 @@ class IamApiClient:
             return None
         return delay
 
-    def _recover(self, error: Optional[GatewayError], used: Optional[FrozenCredentials]) -> None:
-        """Fix what a fresh signature can fix: the clock offset, or expired credentials."""
+    def _recover(
+        self, error: Optional[GatewayError], used: Optional[FrozenCredentials], offset: float
+    ) -> None:
+        """Fix what a fresh signature can fix: the clock offset, or expired credentials.
+
+        ``offset`` is the clock offset the refused attempt was signed with: the
+        correction is set from it, not added, so threads that hit the same skew
+        together agree on one offset.
+        """
         if error is None:
             return
         if error.code == "clock_skew":
-            offset = error.details.get("clock_offset")
-            if isinstance(offset, (int, float)):
-                self.clock_offset += float(offset)
+            delta = error.details.get("clock_offset")
+            if isinstance(delta, (int, float)):
+                self.clock_offset = offset + float(delta)
                 logger.warning(
                     "iamapi: the local clock is off by %.0f s from the gateway's; "
                     "signing with the gateway's time from now on",
-                    -float(offset),
+                    -self.clock_offset,
                 )
         elif error.code == "expired_token":
             logger.info("iamapi: session token expired; refreshing credentials")
             self.credentials.force_refresh(stale=used)
 
-    def _follow(self, outgoing: _Outgoing, response: requests.Response, count: int) -> _Outgoing:
+    def _follow(
+        self, outgoing: _Outgoing, response: requests.Response, count: int, policy: RetryPolicy
+    ) -> _Outgoing:
         """The next request of a redirect: re-signed on the same host, unsigned elsewhere."""
         prepared = outgoing.request
-        location = response.headers["location"]
-        target = requests.compat.urljoin(prepared.url or "", location)
         response.close()
-        if count > self.max_redirects:
+        if not outgoing.replayable and prepared.body is not None:
             raise RedirectError(
-                f"More than {self.max_redirects} redirects; the last one pointed to {target}.",
-                location=target,
+                f"The API answered {response.status_code}, but the body was a one-shot stream "
+                "that is already spent; send the request again to the new location.",
+                location=redact_text(response.headers.get("location", "")),
                 status=response.status_code,
             )
-        here = urlsplit(prepared.url or "")
-        there = urlsplit(target)
-        same_host = (here.scheme, here.netloc.lower()) == (there.scheme, there.netloc.lower())
-        method = prepared.method or "GET"
-        if response.status_code == 303 and method != "HEAD":
-            method = "GET"
-        if not same_host and not self.follow_unsigned_redirects:
-            raise RedirectError(
-                f"The API redirected {prepared.method} to another host ({target}). "
-                "iamapi does not send signed requests or credentials to other hosts. "
-                "Call that URL with a client made for it, or pass "
-                "follow_unsigned_redirects=True to follow it without a signature.",
-                location=target,
-                status=response.status_code,
-            )
-        if method not in self.retry.methods:
-            raise RedirectError(
-                f"The API answered {response.status_code} to a {method}, redirecting to {target}. "
-                "iamapi does not resend a non-idempotent request on its own: send it to that URL "
-                "if that is what you want.",
-                location=target,
-                status=response.status_code,
-            )
-        if not same_host:
-            return _Outgoing(_unsigned_request(method, target, prepared), None, signed=False)
+        plan = plan_redirect(
+            prepared,
+            response,
+            hops=count,
+            max_hops=self.max_redirects,
+            methods=policy.methods,
+            follow_unsigned=self.follow_unsigned_redirects,
+        )
+        if not plan.same_origin:
+            return _Outgoing(_unsigned_request(plan.method, plan.target, prepared), None, False)
         new = prepared.copy()
-        new.method = method
-        new.url = wire_url(target)
+        new.method = plan.method
+        new.url = wire_url(plan.target)
         body_hash = outgoing.payload_hash
-        if method == "GET" and prepared.method != "GET":
+        if plan.drop_body:
             for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
                 new.headers.pop(name, None)
             new.body = None
             body_hash = EMPTY_SHA256 if body_hash is not None else None
-        return _Outgoing(new, body_hash, start=body_position(new))
+        return _Outgoing(new, body_hash, start=outgoing.start if new.body is not None else None)
 
     # -- diagnosis -------------------------------------------------------------------
 
@@ -712,12 +737,7 @@ def _unsigned_request(
     method: str, target: str, prepared: requests.PreparedRequest
 ) -> requests.PreparedRequest:
     """A plain request to another host: no signature, token, cookie or API key goes along."""
-    dropped = {h.lower() for h in SIGNING_HEADERS} | {
-        "host",
-        "cookie",
-        "x-api-key",
-        "content-length",
-    }
+    dropped = CREDENTIAL_HEADERS | {"host", "content-length", "content-type"}
     headers = {k: v for k, v in prepared.headers.items() if k.lower() not in dropped}
     new = requests.PreparedRequest()
     new.prepare(method=method, url=target, headers=headers)
@@ -726,6 +746,8 @@ def _unsigned_request(
 
 def _seconds_left(deadline: Union[float, LambdaContext, None]) -> Optional[float]:
     """Seconds a call may take: a number as given, or what a Lambda context has left."""
+    if isinstance(deadline, bool):
+        raise ConfigurationError("deadline must be a number of seconds, not a bool.")
     if deadline is None or isinstance(deadline, (int, float)):
         return deadline
     remaining = getattr(deadline, "get_remaining_time_in_millis", None)
@@ -737,12 +759,29 @@ def _seconds_left(deadline: Union[float, LambdaContext, None]) -> Optional[float
     return max(0.0, float(remaining()) / 1000 - LAMBDA_RESERVE)
 
 
-def _cap_timeout(timeout: Optional[Timeout], remaining: float) -> Timeout:
-    if timeout is None:
-        return remaining
+def _check_timeout(timeout: Any) -> Any:
+    """A timeout as requests takes it: seconds, (connect, read), or ``None`` for none."""
+
+    def ok(value: Any) -> bool:
+        return value is None or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        )
+
+    if isinstance(timeout, tuple) and len(timeout) == 2 and all(ok(v) for v in timeout):
+        return timeout
+    if not isinstance(timeout, tuple) and ok(timeout):
+        return timeout
+    raise ConfigurationError(
+        f"timeout must be a positive number of seconds, a (connect, read) pair or None, "
+        f"not {timeout!r}."
+    )
+
+
+def _cap_timeout(timeout: Any, remaining: float) -> Any:
+    """Shorten each part of ``timeout`` to the time left; ``None`` parts become the time left."""
     if isinstance(timeout, tuple):
-        return (min(timeout[0], remaining), min(timeout[1], remaining))
-    return min(float(timeout), remaining)
+        return tuple(remaining if t is None else min(float(t), remaining) for t in timeout)
+    return remaining if timeout is None else min(float(timeout), remaining)
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:
@@ -780,8 +819,16 @@ def _transport_error(exc: requests.exceptions.RequestException, prepared: Any) -
             url=url,
         )
     if isinstance(exc, requests.exceptions.SSLError):
-        return ConnectError(
-            f"TLS failed for {target}: {exc}. Check the host name and the CA bundle (verify=).",
+        if _certificate_refused(exc):
+            return ConnectError(
+                f"TLS failed for {target}: the server's certificate was not accepted. The "
+                "request was not sent. Check the host name and the CA bundle (verify=).",
+                method=method,
+                url=url,
+            )
+        return ConnectionLostError(
+            f"TLS broke during {target}. The request may have reached the server: check "
+            "before repeating a non-idempotent call.",
             method=method,
             url=url,
         )
@@ -800,6 +847,24 @@ def _transport_error(exc: requests.exceptions.RequestException, prepared: Any) -
             url=url,
         )
     return TransportError(f"{type(exc).__name__} during {target}.", method=method, url=url)
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """True when TLS failed on the certificate, before any request byte was sent."""
+    import ssl
+
+    seen: Optional[BaseException] = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        for arg in getattr(seen, "args", ()):
+            reason = getattr(arg, "reason", None)
+            if isinstance(reason, BaseException) and _certificate_refused(reason):
+                return True
+            if isinstance(arg, ssl.SSLCertVerificationError):
+                return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _never_connected(exc: BaseException) -> bool:

@@ -21,13 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 
 from iamapi._body import payload_hash
 from iamapi._canonical import (
+    UNSIGNED_PAYLOAD,
     SigningKey,
     authorization_header,
     canonical_headers,
@@ -186,12 +187,14 @@ class Signer:
         if token:
             candidates.append(("x-amz-security-token", token))
             names.add("x-amz-security-token")
-        if self.content_sha256_header:
+        declare_hash = self.content_sha256_header or payload_hash == UNSIGNED_PAYLOAD
+        if declare_hash:
+            # An unsigned payload must be declared, or the server hashes the body itself.
             candidates.append(("x-amz-content-sha256", payload_hash))
             names.add("x-amz-content-sha256")
         if signed_header_names is None:
             extra = self._extra
-            own = _SIGNER_SET_WITH_HASH if self.content_sha256_header else _SIGNER_SET
+            own = _SIGNER_SET_WITH_HASH if declare_hash else _SIGNER_SET
             for name, value in headers:
                 lower = name.lower()
                 if lower in own:
@@ -200,7 +203,7 @@ class Signer:
                     candidates.append((name, value))
                     names.add(lower)
         else:
-            own = _SIGNER_SET_WITH_HASH if self.content_sha256_header else _SIGNER_SET
+            own = _SIGNER_SET_WITH_HASH if declare_hash else _SIGNER_SET
             candidates.extend((name, value) for name, value in headers if name.lower() not in own)
             names.update(name.lower() for name in signed_header_names)
         block, signed = canonical_headers(candidates, names)
@@ -218,7 +221,7 @@ class Signer:
         out = {"X-Amz-Date": amz_date}
         if token:
             out["X-Amz-Security-Token"] = token
-        if self.content_sha256_header:
+        if declare_hash:
             out["X-Amz-Content-Sha256"] = payload_hash
         out["Authorization"] = authorization_header(
             credentials.access_key, scope, signed, signature
@@ -238,7 +241,6 @@ SIGNING_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz
 """Headers the signer adds: never sent to another host, replaced on every attempt."""
 
 _MAX_REDIRECTS = 5
-_REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _WIRE_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _LOWER_ESCAPE = re.compile(r"%(?:[a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 
@@ -259,11 +261,6 @@ def wire_url(url: str) -> str:
     from urllib3.util import parse_url
 
     return str(parse_url(url).url)
-
-
-def _same_origin(here: str, there: str) -> bool:
-    a, b = urlsplit(here), urlsplit(there)
-    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
 def _send_options(hook_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -351,9 +348,12 @@ class SigV4Auth(AuthBase):
     standard AWS chain (``profile=`` selects a profile), resolved on first use.
     Every request reads the credentials once, so a refresh never mixes two
     generations in one signature. A same-host redirect of an idempotent request
-    is re-signed for its new path; a redirect to another host raises
-    :class:`~iamapi.RedirectError` (with ``follow_unsigned_redirects=True`` it
-    is followed without any signing header).
+    is re-signed for its new path and followed by this auth object itself (an
+    auth object cannot see ``allow_redirects=False``: pass
+    ``follow_redirects=False`` to get redirects back unfollowed, stripped of
+    every credential header); a redirect to another host raises
+    :class:`~iamapi.RedirectError` (with ``follow_unsigned_redirects=True`` a
+    GET, HEAD or OPTIONS is followed without any credential header).
 
     >>> session = requests.Session()  # doctest: +SKIP
     >>> session.auth = SigV4Auth(region="eu-west-1")  # doctest: +SKIP
@@ -368,6 +368,7 @@ class SigV4Auth(AuthBase):
         profile: Optional[str] = None,
         sign_headers: Iterable[str] = (),
         unsigned_payload: bool = False,
+        follow_redirects: bool = True,
         follow_unsigned_redirects: bool = False,
     ) -> None:
         from iamapi._credentials import CredentialProvider
@@ -375,6 +376,7 @@ class SigV4Auth(AuthBase):
         self.signer = Signer(region=region, service=service, sign_headers=sign_headers)
         self.credentials = CredentialProvider(profile=profile, credentials=credentials)
         self.unsigned_payload = unsigned_payload
+        self.follow_redirects = follow_redirects
         self.follow_unsigned_redirects = follow_unsigned_redirects
 
     def __repr__(self) -> str:
@@ -398,42 +400,41 @@ class SigV4Auth(AuthBase):
         """Keep redirects safe: re-sign on the same host, never sign for another one.
 
         requests itself would replay the old signature on a same-host redirect and
-        forward ``X-Amz-Security-Token`` to another host.
+        forward ``X-Amz-Security-Token`` to another host. The policy is
+        :func:`iamapi._redirects.plan_redirect`, the same as the client's.
         """
+        from iamapi._redirects import CREDENTIAL_HEADERS, plan_redirect
+        from iamapi._retry import IDEMPOTENT_METHODS
+
         hops = 0
-        while response.is_redirect and hops < _MAX_REDIRECTS:
+        while response.is_redirect:
+            if not self.follow_redirects:
+                # requests may still follow it: without a stale signature or a token.
+                for name in CREDENTIAL_HEADERS:
+                    response.request.headers.pop(name, None)
+                return response
             hops += 1
             request = response.request
-            target = urljoin(response.url, response.headers["location"])
-            method = request.method or "GET"
-            if response.status_code == 303 and method != "HEAD":
-                method = "GET"
-            if not _same_origin(request.url or "", target):
-                if not self.follow_unsigned_redirects:
-                    response.close()
-                    raise RedirectError(
-                        f"The API redirected {request.method} to another host ({target}). "
-                        "SigV4Auth does not send a signature or session token to other hosts; "
-                        "request that URL yourself, or create "
-                        "SigV4Auth(..., follow_unsigned_redirects=True).",
-                        location=target,
-                        status=response.status_code,
-                    )
-                for name in SIGNING_HEADERS:
-                    request.headers.pop(name, None)
-                return response  # requests follows it, now without any signing header
-            if method not in _REPLAYABLE:
-                response.close()
-                raise RedirectError(
-                    f"The API answered {response.status_code} to a {method}, redirecting to "
-                    f"{target}. A non-idempotent request is not resent on its own.",
-                    location=target,
-                    status=response.status_code,
+            try:
+                plan = plan_redirect(
+                    request,
+                    response,
+                    hops=hops,
+                    max_hops=_MAX_REDIRECTS,
+                    methods=IDEMPOTENT_METHODS,
+                    follow_unsigned=self.follow_unsigned_redirects,
                 )
+            except RedirectError:
+                response.close()
+                raise
+            if not plan.same_origin:
+                for name in CREDENTIAL_HEADERS:
+                    request.headers.pop(name, None)
+                return response  # requests follows it, without any credential header
             follow = request.copy()
-            follow.method = method
-            follow.url = wire_url(target)
-            if method == "GET" and request.method != "GET":
+            follow.method = plan.method
+            follow.url = wire_url(plan.target)
+            if plan.drop_body:
                 for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
                     follow.headers.pop(name, None)
                 follow.body = None

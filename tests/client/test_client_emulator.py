@@ -193,7 +193,7 @@ def test_clock_skew_retry_happens_once_only(monkeypatch: pytest.MonkeyPatch) -> 
         IamApiClient(gw.url, credentials=ALICE_CREDENTIALS, retry=FAST) as api,
     ):
         # A broken correction (the client ignores the offset) must not loop.
-        monkeypatch.setattr(api, "_recover", lambda error, used: None)
+        monkeypatch.setattr(api, "_recover", lambda error, used, offset: None)
         with pytest.raises(iamapi.AuthenticationError) as info:
             api.get("/pets")
         assert info.value.code == "clock_skew"

@@ -416,10 +416,18 @@ class Verifier:
             _canonical.canonical_query(query),
             block,
             names,
-            hashlib.sha256(request.body).hexdigest(),
+            self._payload_hash(request),
         )
         scope = _canonical.credential_scope(creds.scope_date, creds.region, creds.service)
         return canonical, _canonical.string_to_sign(amz_date, scope, canonical)
+
+    def _payload_hash(self, request: RawRequest) -> str:
+        """The body's SHA-256; Lambda (not API Gateway) also accepts a declared UNSIGNED-PAYLOAD."""
+        if self.service == "lambda":
+            declared = [v for k, v in request.headers if k.lower() == "x-amz-content-sha256"]
+            if declared and declared[0].strip() == _canonical.UNSIGNED_PAYLOAD:
+                return _canonical.UNSIGNED_PAYLOAD
+        return hashlib.sha256(request.body).hexdigest()
 
     def _check_signature(
         self, request: RawRequest, creds: Credentials, principal: Principal, amz_date: str

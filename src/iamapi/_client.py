@@ -44,7 +44,13 @@ if TYPE_CHECKING:
 
     from iamapi._credentials import CredentialProvider, FrozenCredentials
 
-__all__ = ["DEFAULT_TIMEOUT", "LAMBDA_RESERVE", "IamApiClient", "LambdaContext"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "LAMBDA_RESERVE",
+    "IamApiClient",
+    "LambdaContext",
+    "diagnosis_kind",
+]
 
 
 @dataclass
@@ -133,8 +139,10 @@ class IamApiClient:
     standard AWS chain (``profile=`` picks a profile); ``role_arn=`` assumes a
     role on top and refreshes it before it expires. ``auth=`` replaces the
     built-in signer with any ``requests`` auth object. ``on_sign`` is called
-    with the :class:`~iamapi.SigningResult` of every attempt (canonical request
-    and string to sign, no secrets), for tools that show what was signed.
+    with the :class:`~iamapi.SigningResult` of every attempt, for tools that show
+    what was signed; it holds the real canonical request (session token
+    included) and headers: show ``redacted_canonical_request()``, never log the
+    rest.
 
     Every attempt is signed afresh. Failures raise a :class:`~iamapi.GatewayError`
     subclass with a cause and a fix (``raise_for_status=False`` returns the
@@ -681,7 +689,7 @@ class IamApiClient:
         return diagnose_response(
             response,
             signed=outgoing.signed if outgoing is not None else True,
-            kind=_kind_for(self.endpoint),
+            kind=diagnosis_kind(self.endpoint),
             stage=self.endpoint.stage,
             region=self.endpoint.region,
             service=self.endpoint.service,
@@ -882,7 +890,8 @@ def _never_connected(exc: BaseException) -> bool:
     return False
 
 
-def _kind_for(endpoint: Endpoint) -> Optional[str]:
+def diagnosis_kind(endpoint: Endpoint) -> Optional[str]:
+    """The API kind to tell the diagnosis: function URLs answer in their own shape."""
     return "lambda_url" if endpoint.kind == "lambda_url" else None
 
 

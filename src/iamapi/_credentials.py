@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
@@ -57,7 +56,7 @@ from iamapi._exceptions import (
     IamApiError,
     NoCredentialsError,
 )
-from iamapi._redaction import REDACTED, mask_access_key, redact_text
+from iamapi._redaction import guard_botocore_logging, mask_access_key, redact_text
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -330,7 +329,7 @@ class CredentialProvider:
     def _session(self) -> Any:
         if self._injected_session is not None:
             return self._injected_session
-        _guard_botocore_logging()
+        guard_botocore_logging()
         from botocore.session import Session  # type: ignore[import-untyped]
 
         session = Session(profile=self._profile)
@@ -351,7 +350,7 @@ class CredentialProvider:
         return _Source(str(getattr(found, "method", None) or "explicit"), None, found)
 
     def _assume_role(self, role_arn: str) -> _Source:
-        _guard_botocore_logging()
+        guard_botocore_logging()
         import time
 
         from botocore.credentials import (  # type: ignore[import-untyped]
@@ -714,99 +713,3 @@ def _client_error_message(exc: BaseException, role_arn: Optional[str]) -> str:
     else:
         fix = "see the STS error code above."
     return f"{operation}{target} was refused: {code}: {text} Fix: {fix}"
-
-
-# -- botocore's DEBUG logging -----------------------------------------------------------
-
-_GUARDED_LOGGERS = (
-    "botocore.auth",
-    "botocore.awsrequest",
-    "botocore.client",
-    "botocore.credentials",
-    "botocore.endpoint",
-    "botocore.hooks",
-    "botocore.httpsession",
-    "botocore.parsers",
-    "botocore.retryhandler",
-    "botocore.tokens",
-    "botocore.utils",
-)
-_guard_lock = threading.Lock()
-_guards: list[logging.Filter] = []  # holds the one filter once installed
-
-
-def _guard_botocore_logging() -> None:
-    """Scrub secrets from botocore's log records (installed once, before botocore runs).
-
-    botocore logs, at DEBUG, the canonical request (with the source session
-    token), the signature, the request headers and form body (session token,
-    web identity token, SSO bearer token) and the raw STS/SSO answers (secret
-    key and session token) of the calls made while resolving credentials. The
-    filter rewrites such records in place; records without secrets pass as they
-    are, and nothing runs while those loggers are not enabled for DEBUG.
-    """
-    if _guards:
-        return
-    with _guard_lock:
-        if _guards:
-            return
-        guard = _SecretScrubber()
-        names = set(_GUARDED_LOGGERS)
-        names.update(
-            name
-            for name in list(logging.root.manager.loggerDict)
-            if name == "botocore" or name.startswith("botocore.")
-        )
-        for name in sorted(names):
-            logging.getLogger(name).addFilter(guard)
-        _guards.append(guard)
-
-
-class _SecretScrubber(logging.Filter):
-    """A logging filter that masks credentials in the message and traceback text."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # a broken record is the handler's problem, not ours
-            return True
-        cleaned = _scrub(text)
-        if cleaned != text:
-            record.msg = cleaned
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = _scrub(logging.Formatter().formatException(record.exc_info))
-        return True
-
-
-_SECRET_NAMES = "|".join(
-    (
-        "SecretAccessKey",
-        "SessionToken",
-        "WebIdentityToken",
-        "SAMLAssertion",
-        "Token",
-        "accessToken",
-        "X-Amz-Security-Token",
-        "x-amz-sso_bearer_token",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "secret_key",
-    )
-)
-_SCRUB_PATTERNS = (
-    # XML answers: <SecretAccessKey>...</SecretAccessKey>
-    re.compile(rf"(<(?:{_SECRET_NAMES})>)[^<]*(</)", re.IGNORECASE),
-    # dict reprs of headers and parameters: 'X-Amz-Security-Token': b'...'
-    re.compile(rf"(['\"](?:{_SECRET_NAMES})['\"]\s*:\s*b?['\"])[^'\"]*(['\"])", re.IGNORECASE),
-    # form bodies and query strings: WebIdentityToken=...&
-    re.compile(rf"(\b(?:{_SECRET_NAMES})=)[^&\s'\"]+()", re.IGNORECASE),
-    # botocore's "Signature:\n<hex>" line
-    re.compile(r"(Signature:\s*)[0-9a-fA-F]{16,}()"),
-)
-
-
-def _scrub(text: str) -> str:
-    for pattern in _SCRUB_PATTERNS:
-        text = pattern.sub(lambda match: match.group(1) + REDACTED + match.group(2), text)
-    return redact_text(text)

@@ -42,6 +42,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
+from iamapi._redaction import redact_text
+
 if TYPE_CHECKING:
     import requests
 
@@ -99,7 +101,7 @@ class IamApiError(Exception):
     retry_safe: ClassVar[bool] = False
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        super().__init__(redact_text(message))
         self.history: tuple[Attempt, ...] = ()
 
     def __reduce__(self) -> Any:
@@ -176,7 +178,7 @@ class TransportError(IamApiError):
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
         self.method = method
-        self.url = url
+        self.url = redact_text(url)
 
 
 class ConnectError(TransportError):
@@ -201,7 +203,7 @@ class RedirectError(IamApiError):
 
     def __init__(self, message: str, *, location: str, status: int) -> None:
         super().__init__(message)
-        self.location = location
+        self.location = redact_text(location)
         self.status = status
 
 
@@ -220,8 +222,6 @@ class GatewayError(IamApiError):
     and ``details``: facts parsed from the answer (caller and resource ARNs,
     server time, canonical-string diff, ...).
     """
-
-    default_code: ClassVar[str] = "server_error"
 
     def __init__(
         self,
@@ -259,8 +259,6 @@ class GatewayError(IamApiError):
         return self.gateway_message
 
     def _render(self) -> str:
-        from iamapi._redaction import redact_text
-
         status = f"HTTP {self.status}" if self.status is not None else "Gateway error"
         head = f"{status} [{self.code}]"
         lines = self.gateway_message.strip().splitlines()
@@ -271,8 +269,7 @@ class GatewayError(IamApiError):
             head += f" on {target}"
         if self.request_id:
             head += f" (request id {self.request_id})"
-        text = f"{head}. Cause: {self.cause} Fix: {self.fix}"
-        return redact_text(text)
+        return f"{head}. Cause: {self.cause} Fix: {self.fix}"
 
     def __reduce__(self) -> Any:
         state = dict(self.__dict__)

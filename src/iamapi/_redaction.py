@@ -10,19 +10,27 @@ a credential passes through here. What is masked:
   ``Authorization`` header value, which keeps only its scheme, the access key
   id's last four characters, the scope and the signed-header list;
 * API keys (``x-api-key``) and cookies;
+* secret values in XML answers, dict reprs of headers, form bodies and
+  ``Name: value`` header lines (botocore's DEBUG output has all four);
+* passwords in URLs (``https://user:password@host``);
 * any literal secret the caller passes in ``secrets``.
 
 Access key ids are shown as ``…WXYZ`` (last four characters).
+:func:`guard_botocore_logging` applies the same masking to botocore's own log
+records, for every botocore client iamapi builds (STS, SSO).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping
 
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
+    "guard_botocore_logging",
     "mask_access_key",
     "redact_authorization",
     "redact_headers",
@@ -48,6 +56,38 @@ _CREDENTIAL = re.compile(r"(Credential=)([^/\s,]+)")
 _SIGNATURE = re.compile(r"((?:X-Amz-)?Signature=)[0-9A-Za-z%]+", re.IGNORECASE)
 _TOKEN_LINE = re.compile(r"((?:x-amz-security-token|x-api-key)\s*:\s*)[^\n'\"]+", re.IGNORECASE)
 _TOKEN_QUERY = re.compile(r"((?:X-Amz-Security-Token|x-api-key)=)[^&\s'\"]+", re.IGNORECASE)
+_SECRET_NAMES = "|".join(
+    (
+        "SecretAccessKey",
+        "SessionToken",
+        "WebIdentityToken",
+        "SAMLAssertion",
+        "Token",
+        "accessToken",
+        "X-Amz-Security-Token",
+        "x-amz-sso_bearer_token",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "secret_key",
+        "x-api-key",
+        "Authorization",
+        "Cookie",
+    )
+)
+_BOUNDED = (
+    # XML answers: <SecretAccessKey>...</SecretAccessKey>
+    re.compile(rf"(<(?:{_SECRET_NAMES})>)[^<]*(</)", re.IGNORECASE),
+    # dict reprs of headers and parameters: 'X-Amz-Security-Token': b'...'
+    re.compile(rf"(['\"](?:{_SECRET_NAMES})['\"]\s*:\s*b?['\"])[^'\"]*(['\"])", re.IGNORECASE),
+)
+_FORM_VALUE = re.compile(rf"(\b(?:{_SECRET_NAMES})=)[^&\s'\"]+", re.IGNORECASE)
+_HEADER_LINE = re.compile(
+    r"(^|\n)((?:authorization|proxy-authorization|cookie|set-cookie)\s*:\s*)[^\n]+",
+    re.IGNORECASE,
+)
+_CONFIG_LINE = re.compile(r"((?:aws_secret_access_key|aws_session_token)\s*=\s*)\S+", re.IGNORECASE)
+_BARE_SIGNATURE = re.compile(r"(Signature:\s*)[0-9a-fA-F]{16,}")
+_USERINFO = re.compile(r"(://)[^/@\s:]+:[^/@\s]*@")
 _SECRET_JSON = re.compile(
     r"(\"(?:SecretAccessKey|secret_key|secret_access_key|SessionToken|Token|session_token|token)\""
     r"\s*:\s*\")[^\"]*",
@@ -96,9 +136,85 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
+    for pattern in _BOUNDED:
+        text = pattern.sub(lambda match: match.group(1) + REDACTED + match.group(2), text)
+    text = _HEADER_LINE.sub(lambda m: m.group(1) + m.group(2) + _mask_header(m.group(0)), text)
+    text = _FORM_VALUE.sub(r"\g<1>" + REDACTED, text)
+    text = _CONFIG_LINE.sub(r"\g<1>" + REDACTED, text)
+    text = _BARE_SIGNATURE.sub(r"\g<1>" + REDACTED, text)
+    text = _USERINFO.sub(r"\g<1>" + REDACTED + "@", text)
     text = _SIGNATURE.sub(r"\g<1>" + REDACTED, text)
     text = _TOKEN_LINE.sub(r"\g<1>" + REDACTED, text)
     text = _TOKEN_QUERY.sub(r"\g<1>" + REDACTED, text)
     text = _SECRET_JSON.sub(r"\g<1>" + REDACTED, text)
     text = _CREDENTIAL.sub(lambda m: m.group(1) + mask_access_key(m.group(2)), text)
     return _ACCESS_KEY.sub(lambda m: "…" + m.group(2), text)
+
+
+def _mask_header(line: str) -> str:
+    """The masked value of an ``Authorization:``/``Cookie:`` line (``line`` is the whole match)."""
+    value = line.split(":", 1)[1].strip()
+    return redact_authorization(value) if value.startswith("AWS4-") else REDACTED
+
+
+# -- botocore's DEBUG logging -----------------------------------------------------------
+
+_GUARDED_LOGGERS = (
+    "botocore.auth",
+    "botocore.awsrequest",
+    "botocore.client",
+    "botocore.credentials",
+    "botocore.endpoint",
+    "botocore.hooks",
+    "botocore.httpsession",
+    "botocore.parsers",
+    "botocore.retryhandler",
+    "botocore.tokens",
+    "botocore.utils",
+)
+_guard_lock = threading.Lock()
+_guards: list[logging.Filter] = []  # holds the one filter once installed
+
+
+def guard_botocore_logging() -> None:
+    """Mask secrets in botocore's log records; call before building any botocore client.
+
+    botocore logs, at DEBUG, the canonical request (with the session token),
+    the signature, the request headers and form body (session token, web
+    identity token, SSO bearer token) and the raw STS/SSO answers (secret key
+    and session token). The filter rewrites such records in place; it is
+    installed once per process and costs nothing while those loggers are not
+    enabled for DEBUG.
+    """
+    if _guards:
+        return
+    with _guard_lock:
+        if _guards:
+            return
+        guard = _SecretScrubber()
+        names = set(_GUARDED_LOGGERS)
+        names.update(
+            name
+            for name in list(logging.root.manager.loggerDict)
+            if name == "botocore" or name.startswith("botocore.")
+        )
+        for name in sorted(names):
+            logging.getLogger(name).addFilter(guard)
+        _guards.append(guard)
+
+
+class _SecretScrubber(logging.Filter):
+    """A logging filter that masks credentials in the message and traceback text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken record is the handler's problem, not ours
+            return True
+        cleaned = redact_text(text)
+        if cleaned != text:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+        return True

@@ -69,6 +69,7 @@ def echo(response: requests.Response) -> dict[str, Any]:
         ("/%40connections/abc%3D", "/prod/%40connections/abc%3D"),
         ("/brackets[1]{2}", "/prod/brackets%5B1%5D%7B2%7D"),
         ("/lower%2fescape", "/prod/lower%2Fescape"),
+        ("/fetch/https://example.com/a", "/prod/fetch/https://example.com/a"),
     ],
 )
 def test_paths_are_signed_as_sent(client: IamApiClient, path: str, wire_path: str) -> None:

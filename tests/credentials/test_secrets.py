@@ -137,15 +137,15 @@ SCRUB_CASES = {
 
 @pytest.mark.parametrize("text", list(SCRUB_CASES.values()), ids=list(SCRUB_CASES))
 def test_scrubbing_patterns(text: str) -> None:
-    from iamapi._credentials import _scrub
+    from iamapi._redaction import redact_text
 
-    cleaned = _scrub(text)
+    cleaned = redact_text(text)
     _assert_clean(cleaned, ["SECRET", "ab12ab12", "cd34cd34", "AKIAIOSFODNN7EXA"])
     assert "[redacted]" in cleaned
 
 
 def test_scrubbing_leaves_ordinary_records_alone() -> None:
-    from iamapi._credentials import _SecretScrubber
+    from iamapi._redaction import _SecretScrubber
 
     record = logging.LogRecord(
         "botocore.hooks", logging.DEBUG, __file__, 1, "Event %s", ("x",), None

@@ -47,3 +47,23 @@ def test_text_masks_canonical_lines_queries_json_and_given_secrets() -> None:
 def test_access_key_shows_last_four() -> None:
     assert mask_access_key("AKIAIOSFODNN7EXAMPLE") == "…MPLE"
     assert "AKIAIOSFODNN7" not in redact_text("key AKIAIOSFODNN7EXAMPLE used")
+
+
+def test_header_lines_userinfo_and_config_lines() -> None:
+    text = (
+        "Authorization: Bearer eyJhbGciOi.payload.sig\n"
+        "Cookie: session=abcdef123456\n"
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCY\n"
+        "GET http://alice:hunter2-password@127.0.0.1:8080/prod/pets\n"
+        "{'X-Amz-Security-Token': 'IQoJb3JpZ2luTOKEN'}"
+    )
+    masked = redact_text(text)
+    for secret in (
+        "eyJhbGciOi",
+        "abcdef123456",
+        "wJalrXUtnFEMI",
+        "hunter2-password",
+        "IQoJb3JpZ2luTOKEN",
+    ):
+        assert secret not in masked
+    assert "127.0.0.1:8080/prod/pets" in masked

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from iamapi._client import diagnosis_kind
 from iamapi.cli._console import error_parts
 
 if TYPE_CHECKING:
@@ -90,11 +91,6 @@ def base_url(endpoint: Endpoint) -> str:
     """The API's base URL: scheme, host and, where the host has stages, the stage."""
     root = f"{endpoint.scheme}://{endpoint.netloc}"
     return f"{root}/{endpoint.stage}" if endpoint.stage else root
-
-
-def diagnosis_kind(endpoint: Endpoint) -> Optional[str]:
-    """The API kind to tell the diagnosis (function URLs answer in their own shape)."""
-    return "lambda_url" if endpoint.kind == "lambda_url" else None
 
 
 def error_details(error: GatewayError, *, policy: bool = True) -> list[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Optional, TextIO
 
 from iamapi._redaction import redact_text
@@ -83,12 +82,6 @@ class Console:
             break_long_words=False,
             break_on_hyphens=False,
         )
-
-    def paragraphs(self, parts: Iterable[tuple[str, str]], indent: str = "") -> None:
-        """Write labelled paragraphs (``("Cause:", "...")``), each wrapped."""
-        for label, text in parts:
-            if text:
-                self.line(self.wrap(f"{label} {text}" if label else text, indent))
 
 
 def error_parts(error: GatewayError) -> list[tuple[str, str]]:

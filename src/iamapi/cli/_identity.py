@@ -37,6 +37,9 @@ def caller_identity(
     credentials: FrozenCredentials, region: str, profile: Optional[str]
 ) -> dict[str, Any]:
     """STS GetCallerIdentity with these credentials: one attempt, short timeouts."""
+    from iamapi._redaction import guard_botocore_logging
+
+    guard_botocore_logging()  # botocore logs this call's token and signature at DEBUG
     import botocore.session  # type: ignore[import-untyped]
     from botocore.config import Config  # type: ignore[import-untyped]
     from botocore.exceptions import (  # type: ignore[import-untyped]

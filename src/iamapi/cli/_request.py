@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from iamapi._redaction import mask_access_key, redact_headers
-from iamapi._signing import SigningResult
+from iamapi._signing import SIGNING_HEADERS, SigningResult
 from iamapi.cli._common import (
     add_aws_options,
     base_url,
@@ -51,7 +51,7 @@ exit status:
   2  a usage error: bad option, URL, header or body file"""
 
 # Headers iamapi sets when it signs; a value given with -H would be replaced silently.
-_SIGNING_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-security-token"})
+_SIGNING_HEADERS = frozenset(name.lower() for name in SIGNING_HEADERS)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

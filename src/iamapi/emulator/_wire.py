@@ -115,7 +115,7 @@ def read_head(rfile: BinaryIO) -> Optional[RawRequest]:
         raise BadRequest("malformed method")
     target = _decode_target(target_b)
     path_part = target
-    if "://" in target.split("?", 1)[0]:  # absolute-form: drop scheme and authority
+    if not target.startswith("/") and "://" in target:  # absolute-form: drop the authority
         after = target.split("://", 1)[1]
         slash = after.find("/")
         path_part = after[slash:] if slash >= 0 else "/"

@@ -70,3 +70,38 @@ def test_redirect_of_a_post_raises(session: requests.Session, scripted: Scripted
     with pytest.raises(iamapi.RedirectError):
         session.post(scripted.url + "/orders", data=b"x")
     assert len(scripted.received) == 1
+
+
+def test_follow_redirects_false_returns_the_redirect_without_credentials(
+    scripted: ScriptedServer,
+) -> None:
+    scripted.script = [(302, {"Location": "/prod/login"}, b"")]
+    with requests.Session() as s:
+        s.auth = SigV4Auth(
+            region="us-east-1", credentials=TOKEN_CREDENTIALS, follow_redirects=False
+        )
+        response = s.get(scripted.url + "/pets", allow_redirects=False)
+    assert response.status_code == 302
+    assert [r.target for r in scripted.received] == ["/prod/pets"]
+
+
+def test_too_many_same_host_redirects_raise(
+    session: requests.Session, scripted: ScriptedServer
+) -> None:
+    scripted.script = [(302, {"Location": f"/prod/r{n}"}, b"") for n in range(1, 10)]
+    with pytest.raises(iamapi.RedirectError, match="More than 5 redirects"):
+        session.get(scripted.url + "/start")
+    assert len(scripted.received) == 6
+
+
+def test_cross_host_post_is_refused_even_when_unsigned_follows_are_allowed(
+    scripted: ScriptedServer, other_scripted: ScriptedServer
+) -> None:
+    scripted.script = [(307, {"Location": other_scripted.url + "/collect"}, b"")]
+    with requests.Session() as s:
+        s.auth = SigV4Auth(
+            region="us-east-1", credentials=TOKEN_CREDENTIALS, follow_unsigned_redirects=True
+        )
+        with pytest.raises(iamapi.RedirectError):
+            s.post(scripted.url + "/pay", json={"card": "4111"}, headers={"x-api-key": "k"})
+    assert other_scripted.received == []

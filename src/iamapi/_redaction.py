@@ -22,6 +22,7 @@ records, for every botocore client iamapi builds (STS, SSO).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -51,11 +52,6 @@ SENSITIVE_HEADERS = frozenset(
     }
 )
 
-_ACCESS_KEY = re.compile(r"\b((?:AKIA|ASIA|AIDA|AROA|AKID)[A-Z0-9]*?)([A-Z0-9]{4})\b")
-_CREDENTIAL = re.compile(r"(Credential=)([^/\s,]+)")
-_SIGNATURE = re.compile(r"((?:X-Amz-)?Signature=)[0-9A-Za-z%]+", re.IGNORECASE)
-_TOKEN_LINE = re.compile(r"((?:x-amz-security-token|x-api-key)\s*:\s*)[^\n'\"]+", re.IGNORECASE)
-_TOKEN_QUERY = re.compile(r"((?:X-Amz-Security-Token|x-api-key)=)[^&\s'\"]+", re.IGNORECASE)
 _SECRET_NAMES = "|".join(
     (
         "SecretAccessKey",
@@ -74,25 +70,47 @@ _SECRET_NAMES = "|".join(
         "Cookie",
     )
 )
-_BOUNDED = (
-    # XML answers: <SecretAccessKey>...</SecretAccessKey>
-    re.compile(rf"(<(?:{_SECRET_NAMES})>)[^<]*(</)", re.IGNORECASE),
-    # dict reprs of headers and parameters: 'X-Amz-Security-Token': b'...'
-    re.compile(rf"(['\"](?:{_SECRET_NAMES})['\"]\s*:\s*b?['\"])[^'\"]*(['\"])", re.IGNORECASE),
-)
-_FORM_VALUE = re.compile(rf"(\b(?:{_SECRET_NAMES})=)[^&\s'\"]+", re.IGNORECASE)
-_HEADER_LINE = re.compile(
-    r"(^|\n)((?:authorization|proxy-authorization|cookie|set-cookie)\s*:\s*)[^\n]+",
-    re.IGNORECASE,
-)
-_CONFIG_LINE = re.compile(r"((?:aws_secret_access_key|aws_session_token)\s*=\s*)\S+", re.IGNORECASE)
-_BARE_SIGNATURE = re.compile(r"(Signature:\s*)[0-9a-fA-F]{16,}")
-_USERINFO = re.compile(r"(://)[^/@\s:]+:[^/@\s]*@")
-_SECRET_JSON = re.compile(
-    r"(\"(?:SecretAccessKey|secret_key|secret_access_key|SessionToken|Token|session_token|token)\""
-    r"\s*:\s*\")[^\"]*",
-    re.IGNORECASE,
-)
+
+
+class _Patterns:
+    """The compiled patterns, built on first use: importing iamapi should not pay for them."""
+
+    def __init__(self) -> None:
+        ignore = re.IGNORECASE
+        names = _SECRET_NAMES
+        self.access_key = re.compile(r"\b((?:AKIA|ASIA|AIDA|AROA|AKID)[A-Z0-9]*?)([A-Z0-9]{4})\b")
+        self.credential = re.compile(r"(Credential=)([^/\s,]+)")
+        self.signature = re.compile(r"((?:X-Amz-)?Signature=)[0-9A-Za-z%]+", ignore)
+        self.token_line = re.compile(
+            r"((?:x-amz-security-token|x-api-key)\s*:\s*)[^\n'\"]+", ignore
+        )
+        self.token_query = re.compile(r"((?:X-Amz-Security-Token|x-api-key)=)[^&\s'\"]+", ignore)
+        self.bounded = (
+            # XML answers: <SecretAccessKey>...</SecretAccessKey>
+            re.compile(rf"(<(?:{names})>)[^<]*(</)", ignore),
+            # dict reprs of headers and parameters: 'X-Amz-Security-Token': b'...'
+            re.compile(rf"(['\"](?:{names})['\"]\s*:\s*b?['\"])[^'\"]*(['\"])", ignore),
+        )
+        self.form_value = re.compile(rf"(\b(?:{names})=)[^&\s'\"]+", ignore)
+        self.header_line = re.compile(
+            r"(^|\n)((?:authorization|proxy-authorization|cookie|set-cookie)\s*:\s*)[^\n]+",
+            ignore,
+        )
+        self.config_line = re.compile(
+            r"((?:aws_secret_access_key|aws_session_token)\s*=\s*)\S+", ignore
+        )
+        self.bare_signature = re.compile(r"(Signature:\s*)[0-9a-fA-F]{16,}")
+        self.userinfo = re.compile(r"(://)[^/@\s:]+:[^/@\s]*@")
+        self.secret_json = re.compile(
+            r"(\"(?:SecretAccessKey|secret_key|secret_access_key|SessionToken|Token"
+            r"|session_token|token)\"\s*:\s*\")[^\"]*",
+            ignore,
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    return _Patterns()
 
 
 def mask_access_key(access_key: str) -> str:
@@ -110,8 +128,9 @@ def redact_authorization(value: str) -> str:
     scheme (``Bearer``, ``Basic``) keeps only its first word.
     """
     if value.startswith("AWS4-"):
-        value = _CREDENTIAL.sub(lambda m: m.group(1) + mask_access_key(m.group(2)), value)
-        return _SIGNATURE.sub(r"\g<1>" + REDACTED, value)
+        p = _patterns()
+        value = p.credential.sub(lambda m: m.group(1) + mask_access_key(m.group(2)), value)
+        return p.signature.sub(r"\g<1>" + REDACTED, value)
     scheme = value.split(" ", 1)[0] if " " in value else ""
     return f"{scheme} {REDACTED}".strip()
 
@@ -133,22 +152,23 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
 
 def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Mask signatures, tokens, credentials and the given literal ``secrets`` in ``text``."""
+    p = _patterns()
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
-    for pattern in _BOUNDED:
+    for pattern in p.bounded:
         text = pattern.sub(lambda match: match.group(1) + REDACTED + match.group(2), text)
-    text = _HEADER_LINE.sub(lambda m: m.group(1) + m.group(2) + _mask_header(m.group(0)), text)
-    text = _FORM_VALUE.sub(r"\g<1>" + REDACTED, text)
-    text = _CONFIG_LINE.sub(r"\g<1>" + REDACTED, text)
-    text = _BARE_SIGNATURE.sub(r"\g<1>" + REDACTED, text)
-    text = _USERINFO.sub(r"\g<1>" + REDACTED + "@", text)
-    text = _SIGNATURE.sub(r"\g<1>" + REDACTED, text)
-    text = _TOKEN_LINE.sub(r"\g<1>" + REDACTED, text)
-    text = _TOKEN_QUERY.sub(r"\g<1>" + REDACTED, text)
-    text = _SECRET_JSON.sub(r"\g<1>" + REDACTED, text)
-    text = _CREDENTIAL.sub(lambda m: m.group(1) + mask_access_key(m.group(2)), text)
-    return _ACCESS_KEY.sub(lambda m: "…" + m.group(2), text)
+    text = p.header_line.sub(lambda m: m.group(1) + m.group(2) + _mask_header(m.group(0)), text)
+    text = p.form_value.sub(r"\g<1>" + REDACTED, text)
+    text = p.config_line.sub(r"\g<1>" + REDACTED, text)
+    text = p.bare_signature.sub(r"\g<1>" + REDACTED, text)
+    text = p.userinfo.sub(r"\g<1>" + REDACTED + "@", text)
+    text = p.signature.sub(r"\g<1>" + REDACTED, text)
+    text = p.token_line.sub(r"\g<1>" + REDACTED, text)
+    text = p.token_query.sub(r"\g<1>" + REDACTED, text)
+    text = p.secret_json.sub(r"\g<1>" + REDACTED, text)
+    text = p.credential.sub(lambda m: m.group(1) + mask_access_key(m.group(2)), text)
+    return p.access_key.sub(lambda m: "…" + m.group(2), text)
 
 
 def _mask_header(line: str) -> str:

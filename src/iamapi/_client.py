@@ -7,7 +7,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
@@ -857,37 +857,37 @@ def _transport_error(exc: requests.exceptions.RequestException, prepared: Any) -
     return TransportError(f"{type(exc).__name__} during {target}.", method=method, url=url)
 
 
+def _underlying(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception behind it: arguments, urllib3 reasons, causes, contexts."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for arg in getattr(current, "args", ()):
+            for inner in (arg, getattr(arg, "reason", None)):
+                if isinstance(inner, BaseException):
+                    pending.append(inner)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+
+
 def _certificate_refused(exc: BaseException) -> bool:
     """True when TLS failed on the certificate, before any request byte was sent."""
     import ssl
 
-    seen: Optional[BaseException] = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        for arg in getattr(seen, "args", ()):
-            reason = getattr(arg, "reason", None)
-            if isinstance(reason, BaseException) and _certificate_refused(reason):
-                return True
-            if isinstance(arg, ssl.SSLCertVerificationError):
-                return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(isinstance(e, ssl.SSLCertVerificationError) for e in _underlying(exc))
 
 
 def _never_connected(exc: BaseException) -> bool:
     """True when the failure happened before a connection existed (nothing was sent)."""
-    from urllib3.exceptions import MaxRetryError, NewConnectionError
+    from urllib3.exceptions import NewConnectionError
 
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (NewConnectionError, ConnectionRefusedError)):
-            return True
-        for arg in getattr(seen, "args", ()):
-            if isinstance(arg, MaxRetryError):
-                return isinstance(arg.reason, NewConnectionError)
-        seen = seen.__cause__ or seen.__context__
-    return False
+    refused = (NewConnectionError, ConnectionRefusedError)
+    return any(isinstance(e, refused) for e in _underlying(exc))
 
 
 def diagnosis_kind(endpoint: Endpoint) -> Optional[str]:
